@@ -1,0 +1,105 @@
+// core/object.hpp — the runtime-private header in front of every NBL, NB and MDL OpenNDIS makes.
+//
+// Drivers see only the WDK structures. Immediately before each NET_BUFFER_LIST, NET_BUFFER and
+// MDL the runtime allocates sits an object_header (48 bytes, 16-byte aligned) that says who made
+// the object (its slab pool), what it is, whether it is live, and a few per-kind fields the
+// runtime needs and drivers must not be able to scribble on (unlike NdisReserved).
+//
+//   magic   kObjectMagic ^ address of the header: a pointer that does not carry it was not made
+//           by the runtime (DS-27: NBLs/NBs only from pools; NdisFreeMdl on foreign MDLs).
+//   state   free / live / quarantined; exchanged atomically on free, so a double free is caught
+//           even when two threads race to free the same object.
+//
+// Layout of one element of each pool kind (see nbl_pool.hpp):
+//   NBL pool (a): [hdr|NBL][ctx block?]
+//   NBL pool (b): [hdr|NBL][hdr|NB][ctx block?]
+//   NBL pool (c): [hdr|NBL][hdr|NB][hdr|MDL][ctx block?][data]
+//   NB pool:      [hdr|NB] or [hdr|NB][hdr|MDL][data]
+//   MDL:          [hdr|MDL] (slab) or [hdr|MDL][buffer] (retreat allocation, tagged memory)
+#pragma once
+
+#include <ndis/nbl.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace ndis::core {
+
+class slab_pool;
+
+inline constexpr std::uint64_t kObjectMagic = 0x4F70656E4E444953ULL; // "OpenNDIS"
+
+enum class object_kind : std::uint8_t { none = 0, nbl = 1, nb = 2, mdl = 3 };
+enum class object_state : std::uint8_t { free = 0, live = 1, quarantined = 2 };
+
+// Per-kind flag bits (object_header::flags).
+enum : std::uint8_t {
+    kFlagPreallocated = 0x01,   // NB/MDL made together with an NBL (or NB): not freed alone
+    kFlagContextExternal = 0x02,// NBL: the context block given at allocation is tagged memory
+    kFlagOwnsBuffer = 0x04,     // MDL: buffer follows the MDL in the same tagged block
+    kFlagClone = 0x08,          // NBL: made by NdisAllocateCloneNetBufferList
+    kFlagCloneOriginalMdls = 0x10, // NBL: clone made with NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS
+    kFlagFragment = 0x20,       // NBL: made by NdisAllocateFragmentNetBufferList
+    kFlagReassembled = 0x40,    // NBL: made by NdisAllocateReassembledNetBufferList
+};
+
+struct alignas(16) object_header {
+    std::uint64_t magic;
+    slab_pool *pool;                 // owning slab pool (nullptr for tagged-memory MDLs)
+    object_header *next_free;        // free-list link (primary header of an element only)
+    object_kind kind;
+    std::atomic<object_state> state;
+    std::uint8_t flags;
+    std::uint8_t spare;
+    std::uint32_t aux32;             // NB: retreat-allocated MDLs at the head of MdlChain
+                                     // NBL: Offset of the base context block at allocation
+    void *aux_ptr;                   // NBL: base context block; NB/MDL (prealloc): owner NBL/NB
+};
+static_assert(sizeof(object_header) == 48);
+
+inline object_header *header_of(void *object) noexcept
+{
+    return reinterpret_cast<object_header *>(object) - 1;
+}
+inline const object_header *header_of(const void *object) noexcept
+{
+    return reinterpret_cast<const object_header *>(object) - 1;
+}
+template <typename T> inline T *object_after(object_header *h) noexcept
+{
+    return reinterpret_cast<T *>(h + 1);
+}
+
+inline void init_header(object_header *h, slab_pool *pool, object_kind kind,
+                        std::uint8_t flags) noexcept
+{
+    h->magic = kObjectMagic ^ reinterpret_cast<std::uintptr_t>(h);
+    h->pool = pool;
+    h->next_free = nullptr;
+    h->kind = kind;
+    h->state.store(object_state::free, std::memory_order_relaxed);
+    h->flags = flags;
+    h->spare = 0;
+    h->aux32 = 0;
+    h->aux_ptr = nullptr;
+}
+
+// Reads the header before `object` and returns it if it is a runtime header of `kind`; else
+// nullptr. Reading before a foreign object is deliberate (that is how foreign objects are
+// recognised), so the address sanitizer is told not to instrument this one read.
+__attribute__((no_sanitize("address"))) inline object_header *
+probe_header(const void *object, object_kind kind) noexcept
+{
+    const auto addr = reinterpret_cast<std::uintptr_t>(object);
+    if (object == nullptr || (addr & 15) != 0 || addr < 4096 + sizeof(object_header)) {
+        return nullptr;
+    }
+    auto *h = reinterpret_cast<object_header *>(addr) - 1;
+    if (h->magic != (kObjectMagic ^ reinterpret_cast<std::uintptr_t>(h)) || h->kind != kind) {
+        return nullptr;
+    }
+    return h;
+}
+
+} // namespace ndis::core

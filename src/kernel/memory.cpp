@@ -1,0 +1,145 @@
+// kernel/memory.cpp — see memory.hpp.
+#include "kernel/memory.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <new>
+
+namespace ndis::kernel {
+namespace {
+
+constexpr std::uint64_t kLiveMagic = 0x4D454D4C49564521ULL; // "MEMLIVE!"
+constexpr std::uint64_t kDeadMagic = 0x4D454D4445414421ULL; // "MEMDEAD!"
+
+struct alignas(16) block_header {
+    std::uint64_t magic;
+    std::uint64_t size;
+    ULONG tag;
+    ULONG slot;
+    std::uint64_t reserved;
+};
+static_assert(sizeof(block_header) == 32);
+
+constexpr std::size_t kSlots = 1024; // distinct tags tracked exactly; slot 0 collects overflow
+
+struct tag_slot {
+    std::atomic<std::uint64_t> key{0}; // 0 = free, else (1 << 32) | tag
+    std::atomic<std::int64_t> blocks{0};
+    std::atomic<std::int64_t> bytes{0};
+};
+
+tag_slot g_slots[kSlots];
+std::atomic<std::int64_t> g_blocks{0};
+std::atomic<std::int64_t> g_bytes{0};
+
+// Finds or claims the slot of `tag` (linear probing, claims by CAS; never released).
+ULONG slot_for(ULONG tag) noexcept
+{
+    const std::uint64_t key = (std::uint64_t{1} << 32) | tag;
+    std::size_t h = (static_cast<std::size_t>(tag) * 2654435761u) % (kSlots - 1) + 1;
+    for (std::size_t i = 0; i < kSlots - 1; ++i) {
+        std::uint64_t seen = g_slots[h].key.load(std::memory_order_acquire);
+        if (seen == 0 &&
+            g_slots[h].key.compare_exchange_strong(seen, key, std::memory_order_acq_rel)) {
+            return static_cast<ULONG>(h);
+        }
+        if (seen == key) {
+            return static_cast<ULONG>(h);
+        }
+        h = h + 1 == kSlots ? 1 : h + 1;
+    }
+    return 0;
+}
+
+} // namespace
+
+void *tagged_alloc(std::size_t size, ULONG tag, bool zero) noexcept
+{
+    if (size > (SIZE_MAX >> 1)) {
+        return nullptr;
+    }
+    void *raw = std::aligned_alloc(16, (sizeof(block_header) + size + 15) & ~std::size_t{15});
+    if (raw == nullptr) {
+        return nullptr;
+    }
+    auto *h = static_cast<block_header *>(raw);
+    h->magic = kLiveMagic;
+    h->size = size;
+    h->tag = tag;
+    h->slot = slot_for(tag);
+    h->reserved = 0;
+    void *user = h + 1;
+    if (zero) {
+        std::memset(user, 0, size);
+    }
+    g_slots[h->slot].blocks.fetch_add(1, std::memory_order_relaxed);
+    g_slots[h->slot].bytes.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed);
+    g_blocks.fetch_add(1, std::memory_order_relaxed);
+    g_bytes.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed);
+    return user;
+}
+
+bool tagged_is_live(const void *block) noexcept
+{
+    if (block == nullptr || (reinterpret_cast<std::uintptr_t>(block) & 15) != 0) {
+        return false;
+    }
+    const auto *h = static_cast<const block_header *>(block) - 1;
+    return h->magic == kLiveMagic;
+}
+
+bool tagged_free(void *block) noexcept
+{
+    if (!tagged_is_live(block)) {
+        return false;
+    }
+    auto *h = static_cast<block_header *>(block) - 1;
+    h->magic = kDeadMagic;
+    g_slots[h->slot].blocks.fetch_sub(1, std::memory_order_relaxed);
+    g_slots[h->slot].bytes.fetch_sub(static_cast<std::int64_t>(h->size),
+                                     std::memory_order_relaxed);
+    g_blocks.fetch_sub(1, std::memory_order_relaxed);
+    g_bytes.fetch_sub(static_cast<std::int64_t>(h->size), std::memory_order_relaxed);
+    std::free(h);
+    return true;
+}
+
+memory_totals memory_live_totals() noexcept
+{
+    memory_totals t;
+    t.blocks = static_cast<std::uint64_t>(g_blocks.load(std::memory_order_relaxed));
+    t.bytes = static_cast<std::uint64_t>(g_bytes.load(std::memory_order_relaxed));
+    return t;
+}
+
+std::string tag_to_string(ULONG tag)
+{
+    std::string s;
+    for (int i = 0; i < 4; ++i) {
+        const char c = static_cast<char>((tag >> (8 * i)) & 0xFF);
+        s.push_back(c >= 0x20 && c < 0x7F ? c : '.');
+    }
+    return s;
+}
+
+void memory_append_report(std::string &out)
+{
+    for (std::size_t i = 0; i < kSlots; ++i) {
+        const auto blocks = g_slots[i].blocks.load(std::memory_order_relaxed);
+        if (blocks == 0) {
+            continue;
+        }
+        const auto bytes = g_slots[i].bytes.load(std::memory_order_relaxed);
+        if (i == 0) {
+            out += fmt::format("  tag (untracked): {} blocks, {} bytes\n", blocks, bytes);
+        } else {
+            out += fmt::format("  tag '{}': {} blocks, {} bytes\n",
+                               tag_to_string(static_cast<ULONG>(g_slots[i].key.load(std::memory_order_relaxed))),
+                               blocks, bytes);
+        }
+    }
+}
+
+} // namespace ndis::kernel
