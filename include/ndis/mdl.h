@@ -131,8 +131,9 @@ static inline void MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
     (*(_ArraySize) = NDIS_MDL_TO_SPAN_PAGES(_Mdl))
 
 /*
- * NdisAllocateMdl — allocates an MDL that describes VirtualAddress[0, Length). Length must be
- * non-zero. Returns NULL on failure. IRQL <= DISPATCH_LEVEL. The MDL does not own the buffer.
+ * NdisAllocateMdl — allocates an MDL that describes VirtualAddress[0, Length). Returns NULL on
+ * failure. IRQL <= DISPATCH_LEVEL. The MDL does not own the buffer. OpenNDIS accepts Length 0
+ * (a zero-length MDL, legal anywhere in a chain); VirtualAddress may then be NULL.
  */
 NDIS_EXPORTED_ROUTINE PMDL NdisAllocateMdl(_In_ NDIS_HANDLE NdisHandle, _In_ PVOID VirtualAddress,
                                            _In_ ULONG Length);

@@ -92,6 +92,7 @@ public:
     ULONG tag() const noexcept { return tag_; }
     ULONG data_size() const noexcept { return data_size_; }
     bool internal() const noexcept { return internal_; }
+    NDIS_HANDLE owner() const noexcept { return owner_; }
     std::string describe() const;
 
     static nb_pool *runtime_pool(); // DataSize 0, runtime-owned
