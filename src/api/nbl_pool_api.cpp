@@ -5,6 +5,7 @@
 // return. Rule breaks are reported with the SPEC ID and the documented failure value returned;
 // nothing here throws.
 #include "core/nbl_context.hpp"
+#include "core/nbl_derive.hpp"
 #include "core/nb_geometry.hpp"
 #include "core/pools.hpp"
 #include "verifier/verifier.hpp"
@@ -90,7 +91,8 @@ extern "C" {
 NDIS_EXPORTED_ROUTINE NDIS_HANDLE
 NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle, NET_BUFFER_LIST_POOL_PARAMETERS const *Parameters)
 {
-    return nbl_pool::create(NdisHandle, Parameters);
+    nbl_pool *pool = nbl_pool::create(NdisHandle, Parameters);
+    return pool != nullptr ? pool->handle() : nullptr;
 }
 
 NDIS_EXPORTED_ROUTINE VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle)
@@ -161,7 +163,34 @@ NDIS_EXPORTED_ROUTINE VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
                                static_cast<const void *>(NetBufferList));
         return;
     }
-    nbl_pool::free(h, NetBufferList, api);
+    const bool live = h->state.load(std::memory_order_acquire) == ndis::core::object_state::live;
+    switch (live ? ndis::core::derived_kind_of(h) : ndis::core::derived_kind::none) {
+    case ndis::core::derived_kind::none: // (a freed NBL goes here too: reported as a double free)
+        nbl_pool::free(h, NetBufferList, api);
+        return;
+    // A derived NBL freed with the plain free would leak its NBs and MDLs: report the wrong
+    // API, then free it the right way so that nothing is lost.
+    case ndis::core::derived_kind::clone:
+        ndis::verifier::report(failure::clone_free_wrong_api, api, NetBufferList,
+                               "NBL {} is a clone: free it with NdisFreeCloneNetBufferList",
+                               static_cast<const void *>(NetBufferList));
+        ndis::core::clone_free(h, NetBufferList, api);
+        return;
+    case ndis::core::derived_kind::fragment:
+        ndis::verifier::report(failure::fragment_free_wrong_api, api, NetBufferList,
+                               "NBL {} is a fragment NBL: free it with "
+                               "NdisFreeFragmentNetBufferList",
+                               static_cast<const void *>(NetBufferList));
+        ndis::core::fragment_free(h, NetBufferList, 0, api);
+        return;
+    case ndis::core::derived_kind::reassembled:
+        ndis::verifier::report(failure::reassembly_free_wrong_api, api, NetBufferList,
+                               "NBL {} is a reassembled NBL: free it with "
+                               "NdisFreeReassembledNetBufferList",
+                               static_cast<const void *>(NetBufferList));
+        ndis::core::reassembled_free(h, NetBufferList, 0, api);
+        return;
+    }
 }
 
 NDIS_EXPORTED_ROUTINE NDIS_HANDLE NdisGetPoolFromNetBufferList(NET_BUFFER_LIST const *NetBufferList)
@@ -174,7 +203,8 @@ NDIS_EXPORTED_ROUTINE NDIS_HANDLE NdisGetPoolFromNetBufferList(NET_BUFFER_LIST c
 NDIS_EXPORTED_ROUTINE NDIS_HANDLE NdisAllocateNetBufferPool(NDIS_HANDLE NdisHandle,
                                                             NET_BUFFER_POOL_PARAMETERS const *Parameters)
 {
-    return nb_pool::create(NdisHandle, Parameters);
+    nb_pool *pool = nb_pool::create(NdisHandle, Parameters);
+    return pool != nullptr ? pool->handle() : nullptr;
 }
 
 NDIS_EXPORTED_ROUTINE VOID NdisFreeNetBufferPool(NDIS_HANDLE PoolHandle)

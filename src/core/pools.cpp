@@ -200,13 +200,24 @@ nbl_pool *nbl_pool::create(NDIS_HANDLE owner, const NET_BUFFER_LIST_POOL_PARAMET
         nbl_pool(owner, copy, (flags & NET_BUFFER_LIST_POOL_FLAG_VERIFY) != 0, internal);
 }
 
-__attribute__((no_sanitize("address"))) nbl_pool *nbl_pool::from_handle(NDIS_HANDLE handle) noexcept
+namespace {
+// Reads the block a handle points at without assuming anything about it (it may be garbage: that
+// is what is being checked), hence no address-sanitizer instrumentation for this one read.
+__attribute__((no_sanitize("address"))) slab_pool *pool_of_handle(NDIS_HANDLE handle,
+                                                                 std::uint64_t magic) noexcept
 {
     if (handle == nullptr || (reinterpret_cast<std::uintptr_t>(handle) & 7) != 0) {
         return nullptr;
     }
-    auto *p = static_cast<nbl_pool *>(handle);
-    return p->magic_ == kNblPoolMagic ? p : nullptr;
+    pool_handle_block block;
+    std::memcpy(&block, handle, sizeof block);
+    return block.magic == magic ? block.pool : nullptr;
+}
+} // namespace
+
+nbl_pool *nbl_pool::from_handle(NDIS_HANDLE handle) noexcept
+{
+    return static_cast<nbl_pool *>(pool_of_handle(handle, kNblPoolMagic));
 }
 
 PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill) noexcept
@@ -218,7 +229,7 @@ PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill
     auto *base = reinterpret_cast<std::byte *>(h);
     auto *nbl = object_after<NET_BUFFER_LIST>(h);
     std::memset(static_cast<void *>(nbl), 0, sizeof(*nbl));
-    nbl->NdisPoolHandle = this;
+    nbl->NdisPoolHandle = handle();
     h->flags = 0;
     if (nb_header_off_ != 0) {
         auto *nbh = reinterpret_cast<object_header *>(base + nb_header_off_);
@@ -226,7 +237,7 @@ PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill
         nbh->state.store(object_state::live, std::memory_order_relaxed);
         auto *nb = object_after<NET_BUFFER>(nbh);
         std::memset(static_cast<void *>(nb), 0, sizeof(*nb));
-        nb->NdisPoolHandle = this;
+        nb->NdisPoolHandle = handle();
         nbl->FirstNetBuffer = nb;
         if (mdl_header_off_ != 0) {
             auto *mh = reinterpret_cast<object_header *>(base + mdl_header_off_);
@@ -422,13 +433,9 @@ nb_pool *nb_pool::create(NDIS_HANDLE owner, const NET_BUFFER_POOL_PARAMETERS *p,
     return new (std::nothrow) nb_pool(owner, *p, internal);
 }
 
-__attribute__((no_sanitize("address"))) nb_pool *nb_pool::from_handle(NDIS_HANDLE handle) noexcept
+nb_pool *nb_pool::from_handle(NDIS_HANDLE handle) noexcept
 {
-    if (handle == nullptr || (reinterpret_cast<std::uintptr_t>(handle) & 7) != 0) {
-        return nullptr;
-    }
-    auto *p = static_cast<nb_pool *>(handle);
-    return p->magic_ == kNbPoolMagic ? p : nullptr;
+    return static_cast<nb_pool *>(pool_of_handle(handle, kNbPoolMagic));
 }
 
 PNET_BUFFER nb_pool::allocate(PMDL chain, ULONG data_offset, SIZE_T data_length) noexcept
@@ -441,7 +448,7 @@ PNET_BUFFER nb_pool::allocate(PMDL chain, ULONG data_offset, SIZE_T data_length)
     std::memset(static_cast<void *>(nb), 0, sizeof(*nb));
     h->aux32 = 0;
     h->flags = 0;
-    nb->NdisPoolHandle = this;
+    nb->NdisPoolHandle = handle();
     nb->MdlChain = chain;
     nb->DataOffset = data_offset;
     nb->DataLength = static_cast<ULONG>(data_length);
@@ -460,7 +467,7 @@ PNET_BUFFER nb_pool::allocate_with_data() noexcept
     std::memset(static_cast<void *>(nb), 0, sizeof(*nb));
     h->aux32 = 0;
     h->flags = 0;
-    nb->NdisPoolHandle = this;
+    nb->NdisPoolHandle = handle();
     auto *mh = reinterpret_cast<object_header *>(base + mdl_header_off_);
     mh->state.store(object_state::live, std::memory_order_relaxed);
     PMDL mdl = object_after<MDL>(mh);

@@ -24,6 +24,14 @@ inline constexpr std::uint64_t kNbPoolMagic = 0x4E42506F6F6C2121ULL;  // "NBPool
 
 enum class nbl_pool_kind : std::uint8_t { bare, with_nb, with_data };
 
+// What a pool handle points at: a standard-layout block at a fixed place inside the pool, so
+// that recognising a handle (from_handle) reads plain data, never a polymorphic object through a
+// pointer of unknown type. NBL/NB NdisPoolHandle hold the same address (POOL-07).
+struct pool_handle_block {
+    std::uint64_t magic;
+    slab_pool *pool;
+};
+
 class nbl_pool final : public slab_pool {
 public:
     // Validates the parameters (POOL-01, POOL-02) and makes a pool, or reports and returns null.
@@ -52,6 +60,9 @@ public:
     static nbl_pool *runtime_bare();
     static nbl_pool *runtime_with_nb();
 
+    // The NDIS_HANDLE drivers see for this pool.
+    NDIS_HANDLE handle() noexcept { return &handle_; }
+
 protected:
     void construct_element(object_header *primary) noexcept override;
 
@@ -60,7 +71,7 @@ private:
              bool internal);
     ~nbl_pool() override;
 
-    std::uint64_t magic_ = kNblPoolMagic;
+    pool_handle_block handle_{kNblPoolMagic, this};
     NDIS_HANDLE owner_;
     nbl_pool_kind kind_;
     UCHAR protocol_id_;
@@ -74,7 +85,6 @@ private:
     std::size_t context_off_ = 0;
     std::size_t data_off_ = 0;
 
-    friend class slab_pool;
 };
 
 class nb_pool final : public slab_pool {
@@ -97,6 +107,9 @@ public:
 
     static nb_pool *runtime_pool(); // DataSize 0, runtime-owned
 
+    // The NDIS_HANDLE drivers see for this pool.
+    NDIS_HANDLE handle() noexcept { return &handle_; }
+
 protected:
     void construct_element(object_header *primary) noexcept override;
 
@@ -104,7 +117,7 @@ private:
     nb_pool(NDIS_HANDLE owner, const NET_BUFFER_POOL_PARAMETERS &p, bool internal);
     ~nb_pool() override;
 
-    std::uint64_t magic_ = kNbPoolMagic;
+    pool_handle_block handle_{kNbPoolMagic, this};
     NDIS_HANDLE owner_;
     ULONG tag_;
     ULONG data_size_;

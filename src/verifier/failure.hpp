@@ -45,7 +45,8 @@ namespace ndis::verifier {
     X(nbl_flags_inconsistent, 31, "DS-19")         /* IS_IPV4+IS_IPV6, TCP without IP, … */     \
     X(reassembly_free_wrong_api, 32, "POOL-20")    /* NBL not from reassembly */                \
     X(fragment_free_wrong_api, 33, "POOL-19")      /* NBL not from fragment */                  \
-    X(null_argument, 34, "VER-03")                 /* required pointer argument NULL */
+    X(null_argument, 34, "VER-03")                 /* required pointer argument NULL */         \
+    X(clone_bad_flags, 35, "POOL-14")              /* AllocateCloneFlags has unknown bits */
 
 enum class failure : std::uint16_t {
 #define OPENNDIS_FAILURE_ENUM(name, number, spec) name = number,
