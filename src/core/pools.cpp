@@ -309,6 +309,14 @@ void nbl_pool::free(object_header *h, PNET_BUFFER_LIST nbl, const char *api) noe
                          "NdisAllocateNetBufferListContext still allocated",
                          static_cast<const void *>(nbl), extra);
     }
+    if (extra == 0 && base_ctx != nullptr && c == base_ctx && c->Offset != h->aux32) {
+        // Space taken from the base block by NdisAllocateNetBufferListContext, never given back.
+        verifier::report(failure::context_leaked_at_free, api, nbl,
+                         "NBL {} freed with {} bytes of context from "
+                         "NdisAllocateNetBufferListContext still allocated",
+                         static_cast<const void *>(nbl),
+                         static_cast<long>(h->aux32) - static_cast<long>(c->Offset));
+    }
     if ((h->flags & kFlagContextExternal) && base_ctx != nullptr) {
         kernel::tagged_free(base_ctx);
         g_live_context_blocks.fetch_sub(1, std::memory_order_relaxed);
