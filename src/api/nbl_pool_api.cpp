@@ -56,11 +56,12 @@ nb_pool *nb_pool_or_report(const char *api, NDIS_HANDLE handle)
 }
 
 // MdlChain NULL ⇒ offset = length = 0; otherwise the window must fit the chain (DS-03).
-bool chain_window_ok(const char *api, PMDL chain, ULONG offset, SIZE_T length)
+bool chain_window_ok(const char *api, PMDL chain, ULONG offset, SIZE_T length,
+                     failure null_with_length = failure::mdl_null_with_length)
 {
     if (chain == nullptr) {
         if (offset != 0 || length != 0) {
-            ndis::verifier::report(failure::mdl_null_with_length, api, nullptr,
+            ndis::verifier::report(null_with_length, api, nullptr,
                                    "MdlChain is NULL but DataOffset {} / DataLength {} are not 0",
                                    offset, length);
             return false;
@@ -236,7 +237,7 @@ NDIS_EXPORTED_ROUTINE PNET_BUFFER NdisAllocateNetBuffer(NDIS_HANDLE PoolHandle, 
                                pool->describe());
         return nullptr;
     }
-    if (!chain_window_ok(api, MdlChain, DataOffset, DataLength)) {
+    if (!chain_window_ok(api, MdlChain, DataOffset, DataLength, failure::nb_mdl_null_with_length)) {
         return nullptr;
     }
     return pool->allocate(MdlChain, DataOffset, DataLength);

@@ -222,8 +222,22 @@ nbl_pool *nbl_pool::from_handle(NDIS_HANDLE handle) noexcept
 
 PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill) noexcept
 {
+    // A context that does not fit the preallocated block gets a block of its own, allocated
+    // first so that a failure leaves nothing to undo. NET_BUFFER_LIST_CONTEXT sizes are USHORTs.
+    const unsigned total = unsigned{context_size} + context_backfill;
+    void *external = nullptr;
+    if (total > context_size_) {
+        if (total > 0xFFF0 || slab_pool::fault_should_fail()) {
+            return nullptr;
+        }
+        external = kernel::tagged_alloc(kContextHeader + total, kContextTag, false);
+        if (external == nullptr) {
+            return nullptr;
+        }
+    }
     object_header *h = slab_pool::allocate();
     if (__builtin_expect(h == nullptr, 0)) {
+        kernel::tagged_free(external);
         return nullptr;
     }
     auto *base = reinterpret_cast<std::byte *>(h);
@@ -249,24 +263,16 @@ PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill
             nb->DataLength = data_size_;
         }
     }
-    const unsigned total = unsigned{context_size} + context_backfill;
     h->aux_ptr = nullptr;
     h->aux32 = 0;
     if (total != 0) {
         PNET_BUFFER_LIST_CONTEXT c;
-        if (total <= context_size_) {
+        if (external == nullptr) {
             c = make_context(base + context_off_, context_size_,
                              static_cast<USHORT>(context_size_ - context_size));
         } else {
-            void *mem = kernel::tagged_alloc(kContextHeader + total, kContextTag, false);
-            if (mem == nullptr) {
-                object_state expected = object_state::live;
-                h->state.compare_exchange_strong(expected, object_state::free);
-                recycle(h);
-                return nullptr;
-            }
             g_live_context_blocks.fetch_add(1, std::memory_order_relaxed);
-            c = make_context(mem, static_cast<USHORT>(total), context_backfill);
+            c = make_context(external, static_cast<USHORT>(total), context_backfill);
             h->flags |= kFlagContextExternal;
         }
         nbl->Context = c;
@@ -426,15 +432,15 @@ nb_pool *nb_pool::create(NDIS_HANDLE owner, const NET_BUFFER_POOL_PARAMETERS *p,
     if (p->Header.Type != NDIS_OBJECT_TYPE_DEFAULT ||
         p->Header.Revision != NET_BUFFER_POOL_PARAMETERS_REVISION_1 ||
         p->Header.Size < NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1) {
-        verifier::report(failure::pool_bad_header, api, p,
+        verifier::report(failure::nb_pool_bad_parameters, api, p,
                          "Header {{Type 0x{:02x}, Revision {}, Size {}}} is not "
-                         "{{NDIS_OBJECT_TYPE_DEFAULT 0x80, revision 1, size >= {}}} (POOL-11)",
+                         "{{NDIS_OBJECT_TYPE_DEFAULT 0x80, revision 1, size >= {}}}",
                          p->Header.Type, p->Header.Revision, p->Header.Size,
                          NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1);
         return nullptr;
     }
     if (p->DataSize > (1u << 30)) {
-        verifier::report(failure::pool_bad_parameters, api, p,
+        verifier::report(failure::nb_pool_bad_parameters, api, p,
                          "DataSize {} is larger than OpenNDIS supports (1 GiB)", p->DataSize);
         return nullptr;
     }

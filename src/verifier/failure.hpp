@@ -46,7 +46,9 @@ namespace ndis::verifier {
     X(reassembly_free_wrong_api, 32, "POOL-20")    /* NBL not from reassembly */                \
     X(fragment_free_wrong_api, 33, "POOL-19")      /* NBL not from fragment */                  \
     X(null_argument, 34, "VER-03")                 /* required pointer argument NULL */         \
-    X(clone_bad_flags, 35, "POOL-14")              /* AllocateCloneFlags has unknown bits */
+    X(clone_bad_flags, 35, "POOL-14")              /* AllocateCloneFlags has unknown bits */     \
+    X(nb_pool_bad_parameters, 36, "POOL-11")       /* NB pool header / parameters rejected */    \
+    X(nb_mdl_null_with_length, 37, "POOL-11")      /* NdisAllocateNetBuffer: NULL MDL, len != 0 */
 
 enum class failure : std::uint16_t {
 #define OPENNDIS_FAILURE_ENUM(name, number, spec) name = number,
