@@ -30,9 +30,10 @@
 //   back to the runtime; one the driver's NetAllocateMdl made goes to its NetFreeMdl. NDIS
 //   "calls NetFreeMdl only to free the MDLs and memory that the driver allocated in
 //   NetAllocateMdl" (NdisAdvanceNetBufferDataStart, Remarks).
-//   NBL-level retreat rolls back NBs 0..k-1 after NB k fails by advancing them with FreeMdl
-//   TRUE: their used data and MdlChain come back exactly; an NB that had kept retreat MDLs from
-//   an earlier FreeMdl FALSE advance loses those that lie wholly in its unused space.
+//   NBL-level retreat (DS-36) works in two phases: first it checks every NB and gets every MDL
+//   the retreat will need, changing nothing; only when all of that succeeded does it apply the
+//   retreat to every NB (which cannot fail). A failure gives back the MDLs it got (through the
+//   FreeMdlHandler for those the driver's handler made) and leaves every NB exactly as it was.
 #include "core/nb_ops.hpp"
 
 #include "core/nb_geometry.hpp"
@@ -133,13 +134,14 @@ bool gather(cursor c, ULONG n, std::uint8_t *out) noexcept
     return true;
 }
 
-// The part of a retreat that needs a new MDL (d = DataOffset < delta). Cold.
+// Gets the buffer+MDL for a retreat that needs one (d = DataOffset < delta), without touching
+// the NB. Cold.
 __attribute__((noinline, cold)) NDIS_STATUS
-retreat_into_new_mdl(PNET_BUFFER nb, ULONG delta, ULONG backfill,
-                     NET_BUFFER_ALLOCATE_MDL *allocate_mdl, const char *api) noexcept
+allocate_retreat_mdl(PNET_BUFFER nb, ULONG delta, ULONG backfill,
+                     NET_BUFFER_ALLOCATE_MDL *allocate_mdl, const char *api, PMDL *out) noexcept
 {
-    object_header *nbh = probe_header(nb, object_kind::nb);
-    if (nbh == nullptr) {
+    *out = nullptr;
+    if (probe_header(nb, object_kind::nb) == nullptr) {
         verifier::report(failure::nb_foreign, api, nb,
                          "NB {} is not from an NDIS pool: cannot record a retreat MDL",
                          static_cast<const void *>(nb));
@@ -152,8 +154,7 @@ retreat_into_new_mdl(PNET_BUFFER nb, ULONG delta, ULONG backfill,
                          static_cast<const void *>(nb), delta, backfill);
         return NDIS_STATUS_FAILURE;
     }
-    const ULONG d = nb->DataOffset;
-    const ULONG needed = delta - d; // bytes of the new data that must come from the new MDL
+    const ULONG needed = delta - nb->DataOffset; // bytes of new data the new MDL must hold
     ULONG size = static_cast<ULONG>(wanted);
     PMDL m = allocate_mdl != nullptr ? allocate_mdl(&size) : mdl_allocate_with_buffer(size);
     if (m == nullptr) {
@@ -168,14 +169,50 @@ retreat_into_new_mdl(PNET_BUFFER nb, ULONG delta, ULONG backfill,
                          m->ByteCount, wanted, needed);
         return NDIS_STATUS_FAILURE;
     }
+    *out = m;
+    return NDIS_STATUS_SUCCESS;
+}
+
+// Pushes a retreat MDL from allocate_retreat_mdl on the NB's chain (see the file comment).
+void link_retreat_mdl(PNET_BUFFER nb, PMDL m, ULONG delta) noexcept
+{
+    const ULONG needed = delta - nb->DataOffset;
     m->Next = nb->MdlChain;
     nb->MdlChain = m;
     nb->DataOffset = m->ByteCount - needed;
     nb->DataLength += delta;
     nb->CurrentMdl = m; // what locate(MdlChain, DataOffset) gives: DataOffset < ByteCount(m)
     nb->CurrentMdlOffset = nb->DataOffset;
-    nbh->aux32 += 1;
-    return NDIS_STATUS_SUCCESS;
+    header_of(nb)->aux32 += 1;
+}
+
+// The checks a retreat makes before it changes anything.
+bool retreat_ok(PNET_BUFFER nb, ULONG delta, const char *api) noexcept
+{
+    if (delta > MAXULONG - nb->DataLength) {
+        verifier::report(failure::retreat_bad_parameters, api, nb,
+                         "NB {}: DataLength {} + DataOffsetDelta {} overflows a ULONG (DS-07)",
+                         static_cast<const void *>(nb), nb->DataLength, delta);
+        return false;
+    }
+    return geometry_ok(api, nb);
+}
+
+// Gives back an MDL that allocate_retreat_mdl made but that was never linked.
+void discard_retreat_mdl(PMDL m, NET_BUFFER_FREE_MDL *free_mdl_fn, const char *api) noexcept
+{
+    const object_header *mh = probe_header(m, object_kind::mdl);
+    if (mh != nullptr && (mh->flags & kFlagOwnsBuffer) != 0) {
+        mdl_free(m, api);
+    } else if (free_mdl_fn != nullptr) {
+        m->Next = nullptr;
+        free_mdl_fn(m);
+    } else {
+        verifier::report(failure::null_argument, api, m,
+                         "rolling back: MDL {} from the driver's NetAllocateMdl cannot be given "
+                         "back because FreeMdlHandler is NULL (DS-36)",
+                         static_cast<const void *>(m));
+    }
 }
 
 // Pops retreat MDLs that lie wholly in the unused space (see the file comment).
@@ -277,13 +314,7 @@ NDIS_STATUS nb_retreat(PNET_BUFFER nb, ULONG delta, ULONG backfill,
     if (delta == 0) {
         return NDIS_STATUS_SUCCESS;
     }
-    if (delta > MAXULONG - nb->DataLength) {
-        verifier::report(failure::retreat_bad_parameters, api, nb,
-                         "NB {}: DataLength {} + DataOffsetDelta {} overflows a ULONG (DS-07)",
-                         static_cast<const void *>(nb), nb->DataLength, delta);
-        return NDIS_STATUS_FAILURE;
-    }
-    if (!geometry_ok(api, nb)) {
+    if (!retreat_ok(nb, delta, api)) {
         return NDIS_STATUS_FAILURE;
     }
     if (nb->DataOffset >= delta) {
@@ -292,7 +323,12 @@ NDIS_STATUS nb_retreat(PNET_BUFFER nb, ULONG delta, ULONG backfill,
         nb_adjust_current(nb);
         return NDIS_STATUS_SUCCESS;
     }
-    return retreat_into_new_mdl(nb, delta, backfill, allocate_mdl, api);
+    PMDL m = nullptr;
+    const NDIS_STATUS status = allocate_retreat_mdl(nb, delta, backfill, allocate_mdl, api, &m);
+    if (status == NDIS_STATUS_SUCCESS) {
+        link_retreat_mdl(nb, m, delta);
+    }
+    return status;
 }
 
 void nb_advance(PNET_BUFFER nb, ULONG delta, bool free_mdl, NET_BUFFER_FREE_MDL *free_mdl_fn,
@@ -328,13 +364,50 @@ NDIS_STATUS nbl_retreat(PNET_BUFFER_LIST nbl, ULONG delta, ULONG backfill,
         report_null(api, "NetBufferList");
         return NDIS_STATUS_FAILURE;
     }
+    if (delta == 0) {
+        return NDIS_STATUS_SUCCESS;
+    }
+    // Phase 1 checks every NB and gets every MDL the retreat needs, changing nothing; the MDLs
+    // wait in NB order on a private list linked through their Next. A failure gives them back
+    // and leaves every NB exactly as it was (DS-36), whatever retreat MDLs it already kept.
+    PMDL pending = nullptr;
+    PMDL *tail = &pending;
+    NDIS_STATUS status = NDIS_STATUS_SUCCESS;
     for (PNET_BUFFER nb = nbl->FirstNetBuffer; nb != nullptr; nb = nb->Next) {
-        const NDIS_STATUS status = nb_retreat(nb, delta, backfill, allocate_mdl, api);
+        if (!retreat_ok(nb, delta, api)) {
+            status = NDIS_STATUS_FAILURE;
+            break;
+        }
+        if (nb->DataOffset >= delta) {
+            continue;
+        }
+        PMDL m = nullptr;
+        status = allocate_retreat_mdl(nb, delta, backfill, allocate_mdl, api, &m);
         if (status != NDIS_STATUS_SUCCESS) {
-            for (PNET_BUFFER done = nbl->FirstNetBuffer; done != nb; done = done->Next) {
-                nb_advance(done, delta, true, free_mdl_fn, api);
-            }
-            return status;
+            break;
+        }
+        m->Next = nullptr;
+        *tail = m;
+        tail = &m->Next;
+    }
+    if (status != NDIS_STATUS_SUCCESS) {
+        while (pending != nullptr) {
+            PMDL next = pending->Next;
+            discard_retreat_mdl(pending, free_mdl_fn, api);
+            pending = next;
+        }
+        return status;
+    }
+    // Phase 2 cannot fail.
+    for (PNET_BUFFER nb = nbl->FirstNetBuffer; nb != nullptr; nb = nb->Next) {
+        if (nb->DataOffset >= delta) {
+            nb->DataOffset -= delta;
+            nb->DataLength += delta;
+            nb_adjust_current(nb);
+        } else {
+            PMDL m = pending;
+            pending = m->Next;
+            link_retreat_mdl(nb, m, delta);
         }
     }
     return NDIS_STATUS_SUCCESS;

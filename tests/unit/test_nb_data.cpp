@@ -985,6 +985,32 @@ TEST_F(NblData, RetreatRollbackUsesTheFreeHandler) // DS-36
     EXPECT_EQ(NewMdls(), 0);
 }
 
+// Found by fuzz.nbl_geometry: an NB that kept a retreat MDL from an earlier FreeMdl FALSE advance
+// must come back exactly (MdlChain, DataOffset, CurrentMdl) when a later NB of the same NBL
+// cannot get its MDL — the retreat changes nothing until every NB is known to succeed.
+TEST_F(NblData, RetreatFailureKeepsEarlierNbsRetreatMdlsExactly) // DS-36, DS-33, DS-35
+{
+    Chain c0({8}), c1({8});
+    std::vector<PNET_BUFFER> nbs = {MakeNb(&c0, 0, 8), MakeNb(&c1, 0, 8)};
+    Link(nbs);
+    // NB 0 gets a runtime retreat MDL and keeps it after advancing back with FreeMdl FALSE.
+    ASSERT_EQ(NdisRetreatNetBufferDataStart(nbs[0], 6, 0, nullptr), NDIS_STATUS_SUCCESS);
+    NdisAdvanceNetBufferDataStart(nbs[0], 6, FALSE, nullptr);
+    ASSERT_EQ(NewMdls(), 1);
+    const Geometry kept = Geometry::of(nbs[0]);
+    const Geometry other = Geometry::of(nbs[1]);
+    const auto data0 = Data(nbs[0]);
+    // NB 0 can retreat 4 into its kept MDL; NB 1 needs a new MDL, and that allocation fails.
+    OpenNdisInjectAllocationFailures(0, 1);
+    EXPECT_EQ(NdisRetreatNetBufferListDataStart(nbl_, 4, 0, nullptr, nullptr),
+              NDIS_STATUS_RESOURCES);
+    OpenNdisInjectAllocationFailures(0, 0);
+    EXPECT_EQ(Geometry::of(nbs[0]), kept);
+    EXPECT_EQ(Geometry::of(nbs[1]), other);
+    EXPECT_EQ(Data(nbs[0]), data0);
+    EXPECT_EQ(NewMdls(), 1); // still kept, still counted: freed with the NB
+}
+
 // ================================ NdisCopyFromNetBufferToNetBuffer ==========================
 
 TEST_F(NbData, Copy_AllOffsetsAndLengthsAcrossMdlShapes) // DS-37
