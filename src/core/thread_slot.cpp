@@ -5,7 +5,7 @@
 
 namespace ndis::core {
 
-thread_local unsigned t_slot_plus_one = 0;
+constinit thread_local unsigned t_slot_plus_one __attribute__((tls_model("initial-exec"))) = 0;
 
 namespace {
 
@@ -17,11 +17,17 @@ void release_slot(unsigned slot) noexcept
     g_used[slot / 64].fetch_and(~(std::uint64_t{1} << (slot % 64)), std::memory_order_release);
 }
 
+// Set once the thread has given its slot back. Trivially destructible, so it stays readable
+// while other thread_local destructors run after slot_owner's: a pool call from one of those
+// must not take a new slot that nothing would ever release.
+constinit thread_local bool t_slot_given_back = false;
+
 // Gives the slot back when the thread exits.
 struct slot_owner {
     unsigned slot = kNoSlot;
     ~slot_owner()
     {
+        t_slot_given_back = true;
         if (slot != kNoSlot) {
             t_slot_plus_one = 0;
             release_slot(slot);
@@ -34,6 +40,9 @@ thread_local slot_owner t_owner;
 
 unsigned acquire_thread_slot() noexcept
 {
+    if (t_slot_given_back) {
+        return kNoSlot;
+    }
     for (unsigned w = 0; w < kWords; ++w) {
         std::uint64_t used = g_used[w].load(std::memory_order_relaxed);
         while (used != ~std::uint64_t{0}) {

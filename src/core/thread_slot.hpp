@@ -3,7 +3,8 @@
 // Each thread that touches a pool gets one of kMaxThreadSlots slot numbers on first use and
 // gives it back when it exits; a later thread may reuse it (and inherit what the previous
 // owner left in per-slot caches, which is harmless: a slot has one owner at a time). Threads
-// beyond kMaxThreadSlots get kNoSlot and take the pools' locked path.
+// beyond kMaxThreadSlots get kNoSlot and take the pools' locked path, and so does a thread
+// that touches a pool again after giving its slot back (from a later thread_local destructor).
 #pragma once
 
 #include <cstdint>
@@ -15,10 +16,12 @@ inline constexpr unsigned kNoSlot = ~0u;
 
 unsigned acquire_thread_slot() noexcept;
 
+// The calling thread's slot + 1 (0: none yet). constinit and initial-exec: reading it is one
+// %fs-relative load, with no TLS wrapper call and no lazy-initialisation check.
+extern constinit thread_local unsigned t_slot_plus_one __attribute__((tls_model("initial-exec")));
+
 inline unsigned this_thread_slot() noexcept
 {
-    // thread_local with a trivial initial value: no guard on the fast path.
-    extern thread_local unsigned t_slot_plus_one;
     const unsigned v = t_slot_plus_one;
     if (__builtin_expect(v != 0, 1)) {
         return v - 1;
