@@ -242,7 +242,7 @@ PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill
     }
     auto *base = reinterpret_cast<std::byte *>(h);
     auto *nbl = object_after<NET_BUFFER_LIST>(h);
-    std::memset(static_cast<void *>(nbl), 0, sizeof(*nbl));
+    zero_object(nbl);
     nbl->NdisPoolHandle = handle();
     h->flags = 0;
     if (nb_header_off_ != 0) {
@@ -250,7 +250,7 @@ PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill
         nbh->aux32 = 0;
         nbh->state.store(object_state::live, std::memory_order_relaxed);
         auto *nb = object_after<NET_BUFFER>(nbh);
-        std::memset(static_cast<void *>(nb), 0, sizeof(*nb));
+        zero_object(nb);
         nb->NdisPoolHandle = handle();
         nbl->FirstNetBuffer = nb;
         if (mdl_header_off_ != 0) {
@@ -459,7 +459,7 @@ PNET_BUFFER nb_pool::allocate(PMDL chain, ULONG data_offset, SIZE_T data_length)
         return nullptr;
     }
     auto *nb = object_after<NET_BUFFER>(h);
-    std::memset(static_cast<void *>(nb), 0, sizeof(*nb));
+    zero_object(nb);
     h->aux32 = 0;
     h->flags = 0;
     nb->NdisPoolHandle = handle();
@@ -478,7 +478,7 @@ PNET_BUFFER nb_pool::allocate_with_data() noexcept
     }
     auto *base = reinterpret_cast<std::byte *>(h);
     auto *nb = object_after<NET_BUFFER>(h);
-    std::memset(static_cast<void *>(nb), 0, sizeof(*nb));
+    zero_object(nb);
     h->aux32 = 0;
     h->flags = 0;
     nb->NdisPoolHandle = handle();

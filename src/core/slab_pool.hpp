@@ -23,6 +23,7 @@
 
 #include "core/object.hpp"
 #include "core/thread_slot.hpp"
+#include "verifier/verifier.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -64,11 +65,21 @@ public:
     }
 
     // Marks a live element free. False when it was not live (double free): nothing changed.
+    // With the verifier's checks on (the default) this is an atomic exchange, so that even two
+    // threads racing to free the same object are caught; with them off, a plain check-and-store
+    // (a sequential double free is still caught) keeps the locked instruction off the hot path.
     static bool mark_free(object_header *h) noexcept
     {
-        object_state expected = object_state::live;
-        return h->state.compare_exchange_strong(expected, object_state::free,
-                                                std::memory_order_acq_rel);
+        if (__builtin_expect(verifier::checks_enabled(), 1)) {
+            object_state expected = object_state::live;
+            return h->state.compare_exchange_strong(expected, object_state::free,
+                                                    std::memory_order_acq_rel);
+        }
+        if (h->state.load(std::memory_order_relaxed) != object_state::live) {
+            return false;
+        }
+        h->state.store(object_state::free, std::memory_order_relaxed);
+        return true;
     }
 
     // Returns an element (already mark_free'd) to the pool. May delete a zombie pool: the
