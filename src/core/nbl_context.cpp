@@ -16,6 +16,13 @@ NDIS_STATUS nbl_context_allocate(PNET_BUFFER_LIST nbl, USHORT size, USHORT backf
                                  ULONG tag) noexcept
 {
     constexpr const char *api = "NdisAllocateNetBufferListContext";
+    if (size == 0) {
+        // Nothing to allocate: such a request would own no bytes, so a later free could not tell
+        // its block from another request's (DS-15 pairs every free with one allocation).
+        verifier::report(failure::context_size_unaligned, api, nbl,
+                         "ContextSize 0: NdisAllocateNetBufferListContext needs a non-zero size");
+        return NDIS_STATUS_INVALID_PARAMETER;
+    }
     if (size % sizeof(void *) != 0 || backfill % sizeof(void *) != 0) {
         verifier::report(failure::context_size_unaligned, api, nbl,
                          "ContextSize {} / ContextBackFill {} not multiples of sizeof(PVOID) (8)",
