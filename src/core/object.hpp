@@ -51,7 +51,7 @@ struct alignas(16) object_header {
     object_kind kind;
     std::atomic<object_state> state;
     std::uint8_t flags;
-    std::uint8_t spare;
+    std::atomic<std::uint8_t> route; // NBL: where it is on the data path (nbl_route), verifier
     std::uint32_t aux32;             // NB: retreat-allocated MDLs at the head of MdlChain
                                      // NBL: Offset of the base context block at allocation
     void *aux_ptr;                   // NBL: base context block; NB/MDL (prealloc): owner NBL/NB
@@ -71,6 +71,14 @@ template <typename T> inline void zero_object(T *object) noexcept
         __asm__ volatile("" : : "r"(q) : "memory");
     }
 }
+
+// Where an NBL is on the data path (object_header::route), kept when the verifier's checks are
+// on: it turns a double send, a double completion or a stray return into a report.
+enum nbl_route : std::uint8_t {
+    kRouteWithOwner = 0, // with the driver that allocated it (or that it was handed back to)
+    kRouteSending = 1,   // inside NDIS / a miniport after NdisSendNetBufferLists
+    kRouteIndicated = 2, // with protocols after NdisMIndicateReceiveNetBufferLists
+};
 
 inline object_header *header_of(void *object) noexcept
 {
@@ -94,15 +102,24 @@ inline void init_header(object_header *h, slab_pool *pool, object_kind kind,
     h->kind = kind;
     h->state.store(object_state::free, std::memory_order_relaxed);
     h->flags = flags;
-    h->spare = 0;
+    h->route.store(0, std::memory_order_relaxed);
     h->aux32 = 0;
     h->aux_ptr = nullptr;
 }
 
+// Memory the runtime hands objects out of: every slab, and every tagged block that holds an
+// MDL with its buffer. probe_header() consults it when an object's header would lie on another
+// page than the object itself, so that it never reads a page nobody mapped.
+void runtime_memory_add(const void *begin, std::size_t bytes);
+void runtime_memory_remove(const void *begin);
+bool runtime_memory_contains(const void *begin, std::size_t bytes) noexcept;
+
 // Reads the header before `object` and returns it if it is a runtime header of `kind`; else
-// nullptr. Reading before a foreign object is deliberate (that is how foreign objects are
-// recognised), so the address sanitizer is told not to instrument this one read.
-__attribute__((no_sanitize("address"))) inline object_header *
+// nullptr. Reading the bytes before a foreign object is deliberate (that is how foreign objects
+// are recognised), so the sanitizers are told not to instrument this one read. It is safe: when
+// the header lies on the object's own page the read cannot fault (the object's page is mapped),
+// and otherwise the header is read only if it lies inside runtime memory.
+__attribute__((no_sanitize("address", "thread"))) inline object_header *
 probe_header(const void *object, object_kind kind) noexcept
 {
     const auto addr = reinterpret_cast<std::uintptr_t>(object);
@@ -110,6 +127,10 @@ probe_header(const void *object, object_kind kind) noexcept
         return nullptr;
     }
     auto *h = reinterpret_cast<object_header *>(addr) - 1;
+    if ((addr & 4095) < sizeof(object_header) &&
+        !runtime_memory_contains(h, sizeof(object_header))) [[unlikely]] {
+        return nullptr;
+    }
     if (h->magic != (kObjectMagic ^ reinterpret_cast<std::uintptr_t>(h)) || h->kind != kind) {
         return nullptr;
     }

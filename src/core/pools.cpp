@@ -203,7 +203,7 @@ nbl_pool *nbl_pool::create(NDIS_HANDLE owner, const NET_BUFFER_LIST_POOL_PARAMET
 namespace {
 // Reads the block a handle points at without assuming anything about it (it may be garbage: that
 // is what is being checked), hence no address-sanitizer instrumentation for this one read.
-__attribute__((no_sanitize("address"))) slab_pool *pool_of_handle(NDIS_HANDLE handle,
+__attribute__((no_sanitize("address", "thread"))) slab_pool *pool_of_handle(NDIS_HANDLE handle,
                                                                  std::uint64_t magic) noexcept
 {
     if (handle == nullptr || (reinterpret_cast<std::uintptr_t>(handle) & 7) != 0) {
@@ -563,6 +563,12 @@ PMDL mdl_allocate_with_buffer(ULONG size) noexcept
         return nullptr;
     }
     auto *h = static_cast<object_header *>(mem);
+    try {
+        runtime_memory_add(mem, sizeof(object_header) + sizeof(MDL));
+    } catch (...) {
+        kernel::tagged_free(mem);
+        return nullptr;
+    }
     init_header(h, nullptr, object_kind::mdl, kFlagOwnsBuffer);
     h->state.store(object_state::live, std::memory_order_relaxed);
     PMDL mdl = object_after<MDL>(h);
@@ -593,6 +599,7 @@ bool mdl_free(PMDL mdl, const char *api) noexcept
     }
     if (h->flags & kFlagOwnsBuffer) {
         h->magic = 0;
+        runtime_memory_remove(h);
         g_live_buffer_mdls.fetch_sub(1, std::memory_order_relaxed);
         kernel::tagged_free(h);
     } else {

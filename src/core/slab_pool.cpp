@@ -5,9 +5,50 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
 #include <new>
+#include <shared_mutex>
 
 namespace ndis::core {
+
+// ---- runtime memory ranges (object.hpp) --------------------------------------------------------
+
+namespace {
+struct memory_ranges {
+    std::shared_mutex lock;
+    std::map<std::uintptr_t, std::uintptr_t> ranges; // begin -> end
+};
+memory_ranges &ranges()
+{
+    static memory_ranges *r = new memory_ranges; // process lifetime
+    return *r;
+}
+} // namespace
+
+void runtime_memory_add(const void *begin, std::size_t bytes)
+{
+    const auto b = reinterpret_cast<std::uintptr_t>(begin);
+    std::unique_lock<std::shared_mutex> g(ranges().lock);
+    ranges().ranges[b] = b + bytes;
+}
+
+void runtime_memory_remove(const void *begin)
+{
+    std::unique_lock<std::shared_mutex> g(ranges().lock);
+    ranges().ranges.erase(reinterpret_cast<std::uintptr_t>(begin));
+}
+
+bool runtime_memory_contains(const void *begin, std::size_t bytes) noexcept
+{
+    const auto b = reinterpret_cast<std::uintptr_t>(begin);
+    std::shared_lock<std::shared_mutex> g(ranges().lock);
+    auto it = ranges().ranges.upper_bound(b);
+    if (it == ranges().ranges.begin()) {
+        return false;
+    }
+    --it;
+    return b >= it->first && b + bytes <= it->second;
+}
 
 std::atomic<bool> slab_pool::s_fault_armed{false};
 
@@ -73,6 +114,7 @@ slab_pool::~slab_pool()
         delete c.load(std::memory_order_relaxed);
     }
     for (const slab &s : slabs_) {
+        runtime_memory_remove(s.base);
         munmap(s.base, s.bytes);
     }
 }
@@ -98,7 +140,11 @@ bool slab_pool::grow_locked() noexcept
     auto *base = static_cast<std::byte *>(mem);
     try {
         slabs_.push_back({base, bytes, per_slab_});
+        runtime_memory_add(base, bytes);
     } catch (...) {
+        if (!slabs_.empty() && slabs_.back().base == base) {
+            slabs_.pop_back();
+        }
         munmap(mem, bytes);
         return false;
     }
