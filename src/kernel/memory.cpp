@@ -1,11 +1,17 @@
 // kernel/memory.cpp — see memory.hpp.
 #include "kernel/memory.hpp"
 
+#include "kernel/irql.hpp"
+
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <map>
+#include <mutex>
 #include <new>
+#include <unordered_map>
 
 namespace ndis::kernel {
 namespace {
@@ -18,7 +24,7 @@ struct alignas(16) block_header {
     std::uint64_t size;
     ULONG tag;
     ULONG slot;
-    std::uint64_t reserved;
+    std::uint64_t offset; // from the start of the malloc'ed area to this header
 };
 static_assert(sizeof(block_header) == 32);
 
@@ -55,21 +61,27 @@ ULONG slot_for(ULONG tag) noexcept
 
 } // namespace
 
-void *tagged_alloc(std::size_t size, ULONG tag, bool zero) noexcept
+void *tagged_alloc(std::size_t size, ULONG tag, bool zero, std::size_t alignment) noexcept
 {
-    if (size > (SIZE_MAX >> 1)) {
+    if (alignment < 16 || (alignment & (alignment - 1)) != 0 || alignment > 4096) {
         return nullptr;
     }
-    void *raw = std::aligned_alloc(16, (sizeof(block_header) + size + 15) & ~std::size_t{15});
+    if (size > (SIZE_MAX >> 2)) {
+        return nullptr;
+    }
+    // The user block starts `prefix` bytes into the area; the header sits just before it.
+    const std::size_t prefix = std::max(sizeof(block_header), alignment);
+    void *raw = std::aligned_alloc(alignment, (prefix + size + alignment - 1) & ~(alignment - 1));
     if (raw == nullptr) {
         return nullptr;
     }
-    auto *h = static_cast<block_header *>(raw);
+    auto *h = reinterpret_cast<block_header *>(static_cast<char *>(raw) + prefix -
+                                               sizeof(block_header));
     h->magic = kLiveMagic;
     h->size = size;
     h->tag = tag;
     h->slot = slot_for(tag);
-    h->reserved = 0;
+    h->offset = prefix - sizeof(block_header);
     void *user = h + 1;
     if (zero) {
         std::memset(user, 0, size);
@@ -102,7 +114,7 @@ bool tagged_free(void *block) noexcept
                                      std::memory_order_relaxed);
     g_blocks.fetch_sub(1, std::memory_order_relaxed);
     g_bytes.fetch_sub(static_cast<std::int64_t>(h->size), std::memory_order_relaxed);
-    std::free(h);
+    std::free(reinterpret_cast<char *>(h) - h->offset);
     return true;
 }
 
@@ -139,6 +151,126 @@ void memory_append_report(std::string &out)
                                tag_to_string(static_cast<ULONG>(g_slots[i].key.load(std::memory_order_relaxed))),
                                blocks, bytes);
         }
+    }
+}
+
+// ---- Driver pool memory ------------------------------------------------------------------
+namespace {
+
+// Which live blocks are driver pool memory, and whose. Sharded by address so that threads
+// allocating at once rarely meet on one mutex.
+struct pool_registry {
+    static constexpr std::size_t kShards = 64;
+    struct shard {
+        std::mutex lock;
+        std::unordered_map<const void *, const driver_identity *> blocks;
+    };
+    shard shards[kShards];
+
+    shard &of(const void *p) noexcept
+    {
+        const auto v = reinterpret_cast<std::uintptr_t>(p) >> 4;
+        return shards[(v * 0x9E3779B97F4A7C15ULL) >> 58];
+    }
+};
+
+pool_registry &registry()
+{
+    static auto *r = new pool_registry; // never destroyed: blocks may be freed at exit
+    return *r;
+}
+
+const block_header *header_of(const void *block) noexcept
+{
+    return static_cast<const block_header *>(block) - 1;
+}
+
+} // namespace
+
+void *pool_alloc(std::size_t size, ULONG tag, bool zero, std::size_t alignment) noexcept
+{
+    void *p = tagged_alloc(size, tag, zero, alignment);
+    if (p == nullptr) {
+        return nullptr;
+    }
+    auto &shard = registry().of(p);
+    try {
+        std::lock_guard<std::mutex> guard(shard.lock);
+        shard.blocks.emplace(p, current_driver());
+    } catch (...) {
+        tagged_free(p);
+        return nullptr;
+    }
+    return p;
+}
+
+bool pool_free(void *block, pool_block_info *info) noexcept
+{
+    if (block == nullptr) {
+        return false;
+    }
+    auto &shard = registry().of(block);
+    const driver_identity *driver = nullptr;
+    {
+        std::lock_guard<std::mutex> guard(shard.lock);
+        auto it = shard.blocks.find(block);
+        if (it == shard.blocks.end()) {
+            return false;
+        }
+        driver = it->second;
+        shard.blocks.erase(it);
+    }
+    if (info != nullptr) {
+        const block_header *h = header_of(block);
+        info->tag = h->tag;
+        info->size = h->size;
+        info->driver = driver;
+    }
+    tagged_free(block);
+    return true;
+}
+
+bool pool_is_live(const void *block) noexcept
+{
+    if (block == nullptr) {
+        return false;
+    }
+    auto &shard = registry().of(block);
+    std::lock_guard<std::mutex> guard(shard.lock);
+    return shard.blocks.count(block) != 0;
+}
+
+memory_totals pool_live_for(const driver_identity *driver)
+{
+    memory_totals t;
+    for (auto &shard : registry().shards) {
+        std::lock_guard<std::mutex> guard(shard.lock);
+        for (const auto &[block, owner] : shard.blocks) {
+            if (owner == driver) {
+                ++t.blocks;
+                t.bytes += header_of(block)->size;
+            }
+        }
+    }
+    return t;
+}
+
+void pool_append_report(std::string &out, const driver_identity *driver)
+{
+    std::map<ULONG, memory_totals> by_tag;
+    for (auto &shard : registry().shards) {
+        std::lock_guard<std::mutex> guard(shard.lock);
+        for (const auto &[block, owner] : shard.blocks) {
+            if (owner == driver) {
+                memory_totals &t = by_tag[header_of(block)->tag];
+                ++t.blocks;
+                t.bytes += header_of(block)->size;
+            }
+        }
+    }
+    for (const auto &[tag, t] : by_tag) {
+        out += fmt::format("  tag '{}': {} blocks, {} bytes\n", tag_to_string(tag), t.blocks,
+                           t.bytes);
     }
 }
 
