@@ -31,6 +31,10 @@ typedef struct _OPENNDIS_STATS {
     ULONGLONG MemoryBytes;  /* bytes in those blocks */
     ULONGLONG SgLists;      /* scatter/gather lists not freed */
     ULONGLONG VerifierReports; /* rule breaks reported since start (never decreases) */
+    ULONGLONG Timers;       /* NdisAllocateTimerObject timers not freed */
+    ULONGLONG WorkItems;    /* NdisAllocateIoWorkItem work items not freed */
+    ULONGLONG QueuedDpcs;   /* KDPCs queued whose routine has not started */
+    ULONGLONG RwLocks;      /* NdisAllocateRWLock locks not freed */
 } OPENNDIS_STATS, *POPENNDIS_STATS;
 
 NDIS_EXPORTED_ROUTINE VOID OpenNdisGetStats(_Out_ POPENNDIS_STATS Stats);

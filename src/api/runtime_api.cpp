@@ -1,6 +1,7 @@
 // api/runtime_api.cpp — the embedding API of openndis/runtime.h: accounting and leak reports.
 #include "core/pools.hpp"
 #include "core/slab_pool.hpp"
+#include "kernel/accounting.hpp"
 #include "kernel/memory.hpp"
 #include "verifier/verifier.hpp"
 
@@ -26,6 +27,11 @@ NDIS_EXPORTED_ROUTINE VOID OpenNdisGetStats(POPENNDIS_STATS Stats)
     Stats->MemoryBytes = m.bytes;
     Stats->SgLists = 0; // scatter/gather DMA is not implemented yet: nothing can be live
     Stats->VerifierReports = ndis::verifier::report_count();
+    const ndis::kernel::kernel_counts k = ndis::kernel::count_kernel_objects();
+    Stats->Timers = k.timers;
+    Stats->WorkItems = k.work_items;
+    Stats->QueuedDpcs = k.queued_dpcs;
+    Stats->RwLocks = k.rw_locks;
 }
 
 NDIS_EXPORTED_ROUTINE SIZE_T OpenNdisLeakReport(PCHAR Buffer, SIZE_T BufferSize)
@@ -33,6 +39,7 @@ NDIS_EXPORTED_ROUTINE SIZE_T OpenNdisLeakReport(PCHAR Buffer, SIZE_T BufferSize)
     std::string report;
     try {
         ndis::core::append_leak_report(report);
+        ndis::kernel::append_kernel_leak_report(report);
         std::string memory;
         ndis::kernel::memory_append_report(memory);
         if (!memory.empty()) {

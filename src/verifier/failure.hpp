@@ -48,7 +48,61 @@ namespace ndis::verifier {
     X(null_argument, 34, "VER-03")                 /* required pointer argument NULL */         \
     X(clone_bad_flags, 35, "POOL-14")              /* AllocateCloneFlags has unknown bits */     \
     X(nb_pool_bad_parameters, 36, "POOL-11")       /* NB pool header / parameters rejected */    \
-    X(nb_mdl_null_with_length, 37, "POOL-11")      /* NdisAllocateNetBuffer: NULL MDL, len != 0 */
+    X(nb_mdl_null_with_length, 37, "POOL-11")      /* NdisAllocateNetBuffer: NULL MDL, len != 0 */\
+    X(irql_raise_lower_mismatch, 38, "IRQL-01")    /* raise below / lower above current */       \
+    X(irql_too_high, 39, "IRQL-01")                /* called above the IRQL it allows */         \
+    X(irql_wait_at_dispatch, 40, "IRQL-06")        /* blocking wait at DISPATCH (0x7C/0x14) */   \
+    X(irql_flag_mismatch, 41, "IRQL-02")           /* *_DISPATCH_LEVEL flag below DISPATCH */    \
+    X(irql_not_restored, 42, "IRQL-07")            /* callback left IRQL / lock changed */       \
+    X(spinlock_recursive, 43, "IRQL-07")           /* acquired by its holder: deadlock */        \
+    X(spinlock_release_not_held, 44, "IRQL-07")    /* released by a non-holder */                \
+    X(spinlock_dpr_below_dispatch, 45, "IRQL-07")  /* Dpr/AtDpcLevel acquire < DISPATCH */       \
+    X(lock_freed_while_held, 46, "IRQL-07")        /* spin / RW lock freed while held */         \
+    X(rwlock_recursive_write, 47, "IRQL-07")       /* write acquire by a holder: deadlock */     \
+    X(rwlock_release_not_held, 48, "IRQL-07")      /* RW release without acquire */              \
+    X(stall_too_long, 49, "IRQL-08")               /* NdisStallExecution > 50 us */              \
+    X(assert_failed, 50, "VER-01")                 /* ASSERT / NT_ASSERT failed */               \
+    X(debug_break, 51, "VER-01")                   /* DbgBreakPoint called */                    \
+    X(timer_bad_characteristics, 52, "VER-01")     /* NDIS_TIMER_CHARACTERISTICS invalid */      \
+    X(timer_freed_while_set, 53, "VER-05")         /* NdisFreeTimerObject on armed timer */      \
+    X(timer_leaked, 54, "VER-05")                  /* timer object alive at teardown */          \
+    X(workitem_double_queue, 55, "VER-01")         /* queued while already queued */             \
+    X(workitem_freed_while_queued, 56, "VER-05")   /* work item freed before it ran */           \
+    X(workitem_leaked, 57, "VER-05")               /* work item alive at teardown */             \
+    X(memory_foreign_free, 58, "VER-05")           /* free of non-pool / freed memory */         \
+    X(memory_tag_missing, 59, "VER-05")            /* pool allocation with tag 0 */              \
+    X(memory_tag_mismatch, 60, "VER-05")           /* free tag != allocation tag */              \
+    X(memory_leaked, 61, "VER-05")                 /* pool memory alive at teardown */           \
+    X(kernel_invalid_handle, 62, "VER-01")         /* timer/work item/RW lock not live */        \
+    X(list_entry_corrupt, 63, "VER-01")            /* LIST_ENTRY links broken (0x139) */ \
+    /* ---- drivers, bindings and the data path (100 and up) ---- */                       \
+    X(miniport_characteristics_bad, 100, "MS-02")  /* missing handler, bad header/version */   \
+    X(protocol_characteristics_bad, 101, "PS-02")  /* missing handler, bad header/version */   \
+    X(ndis_version_bad, 102, "MS-01")              /* MajorNdisVersion is not 6 */             \
+    X(adapter_handle_invalid, 103, "MS-18")        /* not a live NdisMiniportHandle */          \
+    X(binding_handle_invalid, 104, "PS-07")        /* not a live NdisBindingHandle */           \
+    X(open_outside_bind, 105, "PS-04")             /* NdisOpenAdapterEx outside bind (0x16) */  \
+    X(nbl_source_handle_mismatch, 106, "PS-08")    /* SourceHandle != NdisBindingHandle */      \
+    X(nbl_sent_not_from_pool, 107, "PS-09")        /* sent NBL not from an NDIS pool */         \
+    X(nbl_already_outstanding, 108, "PS-14")       /* sent again before its completion */       \
+    X(nbl_completed_not_outstanding, 109, "MS-06") /* completed twice, or never sent here */    \
+    X(send_complete_bad_status, 110, "MS-08")      /* Status not allowed on a send */           \
+    X(nbl_geometry_at_boundary, 111, "DS-04")      /* bad NB geometry handed across */          \
+    X(receive_while_paused, 112, "ST-08")          /* indicated while Paused/Halted */          \
+    X(receive_source_handle, 113, "MS-18")         /* indicated NBL SourceHandle wrong */       \
+    X(return_not_indicated, 114, "PS-24")          /* returned NBL not indicated to binding */  \
+    X(pause_complete_unexpected, 115, "ST-11")     /* NdisMPauseComplete, no pause (0x1F) */    \
+    X(restart_complete_unexpected, 116, "ST-11")   /* NdisMRestartComplete, no restart */       \
+    X(oid_complete_unexpected, 117, "VER-07")      /* OID completed but not pending (0x26) */   \
+    X(attributes_bad, 118, "ST-02")                /* NdisMSetMiniportAttributes misuse */      \
+    X(pause_return_bad, 119, "ST-06")              /* MiniportPause not SUCCESS/PENDING */      \
+    X(state_transition_illegal, 120, "ST-01")      /* request not legal in this state */        \
+    X(outstanding_at_unbind, 121, "PS-22")         /* NBLs outstanding at close (0x7C/0x27) */  \
+    X(operation_timed_out, 122, "ST-21")           /* pended operation never completed */       \
+    X(bind_complete_unexpected, 123, "PS-03")      /* NdisCompleteBindAdapterEx misuse */       \
+    X(pnp_complete_unexpected, 124, "PS-19")       /* NdisCompleteNetPnPEvent misuse */         \
+    X(config_bad, 125, "VER-01")                   /* configuration API misuse */               \
+    X(completion_source_unknown, 126, "MS-11")     /* completed NBL's SourceHandle unknown */
 
 enum class failure : std::uint16_t {
 #define OPENNDIS_FAILURE_ENUM(name, number, spec) name = number,

@@ -61,6 +61,8 @@ constexpr Counter k_counters[] = {
     {"Nbls", &OPENNDIS_STATS::Nbls},               {"Nbs", &OPENNDIS_STATS::Nbs},
     {"Mdls", &OPENNDIS_STATS::Mdls},               {"NblContexts", &OPENNDIS_STATS::NblContexts},
     {"MemoryBlocks", &OPENNDIS_STATS::MemoryBlocks}, {"SgLists", &OPENNDIS_STATS::SgLists},
+    {"Timers", &OPENNDIS_STATS::Timers},           {"WorkItems", &OPENNDIS_STATS::WorkItems},
+    {"QueuedDpcs", &OPENNDIS_STATS::QueuedDpcs},   {"RwLocks", &OPENNDIS_STATS::RwLocks},
 };
 
 // "Nbls 3 -> 5, Mdls 0 -> 1" for every counter above `before` ("Nbls 5, Mdls 1" when `before`
