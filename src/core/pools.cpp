@@ -245,6 +245,7 @@ PNET_BUFFER_LIST nbl_pool::allocate(USHORT context_size, USHORT context_backfill
     zero_object(nbl);
     nbl->NdisPoolHandle = handle();
     h->flags = 0;
+    h->route.store(kRouteWithOwner, std::memory_order_relaxed);
     if (nb_header_off_ != 0) {
         auto *nbh = reinterpret_cast<object_header *>(base + nb_header_off_);
         nbh->aux32 = 0;

@@ -1,0 +1,307 @@
+// core/stack.hpp — drivers, adapters and bindings: the objects NDIS keeps between drivers.
+//
+//   miniport_driver   one per NdisMRegisterMiniportDriver (handle: NdisMiniportDriverHandle)
+//   protocol_driver   one per NdisRegisterProtocolDriver (handle: NdisProtocolHandle)
+//   adapter           one miniport adapter (handle: NdisMiniportHandle / MiniportAdapterHandle,
+//                     also the SourceHandle of every NBL the miniport indicates)
+//   binding           one open of an adapter by a protocol (handle: NdisBindingHandle, also the
+//                     SourceHandle of every NBL the protocol sends)
+//
+// Control (initialize, bind, restart, pause, unbind, halt) is driven by the host from one
+// control thread at PASSIVE_LEVEL, in NDIS order; each step waits (bounded) for drivers that
+// answer NDIS_STATUS_PENDING. The data path (send, complete, indicate, return) runs on any
+// thread, at PASSIVE or DISPATCH, concurrently with everything else.
+//
+// Data path in one picture (ownership moves with the arrow; the runtime never copies data):
+//
+//   NdisSendNetBufferLists(binding) ──► [filters, later] ──► MiniportSendNetBufferLists(adapter)
+//   ProtocolSendNetBufferListsComplete ◄── split by SourceHandle ◄── NdisMSendNetBufferListsComplete
+//   NdisMIndicateReceiveNetBufferLists(adapter) ──► ProtocolReceiveNetBufferLists (every running binding)
+//   MiniportReturnNetBufferLists ◄── when every binding returned it ◄── NdisReturnNetBufferLists
+//
+// Rules the code keeps: no runtime lock is held across a call into a driver; a completion may
+// arrive inside the send call (PS-15); every NBL that enters NdisSendNetBufferLists comes back
+// to its SourceHandle's protocol exactly once (PS-14) — when the binding or adapter cannot take
+// it, the runtime completes it itself with NDIS_STATUS_PAUSED (ST-04).
+#pragma once
+
+#include "core/handles.hpp"
+#include "core/params.hpp"
+#include "kernel/irql.hpp"
+
+#include <ndis.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace ndis::core {
+
+class adapter;
+class binding;
+
+// A one-shot "operation finished" signal the control thread waits on (pending pause, restart,
+// bind, open, close, unbind, OID …).
+class completion {
+public:
+    void reset()
+    {
+        std::lock_guard<std::mutex> g(lock_);
+        done_ = false;
+        status_ = NDIS_STATUS_PENDING;
+    }
+    // Notifies under the lock: the waiter may destroy the object holding this completion as
+    // soon as it wakes, so nothing may touch it after the lock is released.
+    void complete(NDIS_STATUS status)
+    {
+        std::lock_guard<std::mutex> g(lock_);
+        done_ = true;
+        status_ = status;
+        cv_.notify_all();
+    }
+    // False on timeout.
+    bool wait(std::chrono::milliseconds timeout, NDIS_STATUS *status)
+    {
+        std::unique_lock<std::mutex> g(lock_);
+        if (!cv_.wait_for(g, timeout, [this] { return done_; })) {
+            return false;
+        }
+        if (status != nullptr) {
+            *status = status_;
+        }
+        return true;
+    }
+    bool done()
+    {
+        std::lock_guard<std::mutex> g(lock_);
+        return done_;
+    }
+
+private:
+    std::mutex lock_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    NDIS_STATUS status_ = NDIS_STATUS_PENDING;
+};
+
+// How long the control thread waits for a driver to finish a pended operation.
+std::chrono::milliseconds control_timeout() noexcept;
+void set_control_timeout(std::chrono::milliseconds timeout) noexcept;
+
+// ---- drivers --------------------------------------------------------------------------------
+
+class miniport_driver {
+public:
+    handle_block handle; // NdisMiniportDriverHandle
+    std::string name;    // service name
+    const kernel::driver_identity *identity = nullptr;
+    PDRIVER_OBJECT driver_object = nullptr;
+    NDIS_HANDLE driver_context = nullptr;
+    NDIS_MINIPORT_DRIVER_CHARACTERISTICS chars{};
+    param_map params;
+    std::vector<adapter *> adapters; // guarded by the stack lock
+
+    NDIS_HANDLE ndis_handle() noexcept { return &handle; }
+};
+
+class protocol_driver {
+public:
+    handle_block handle; // NdisProtocolHandle
+    std::string name;    // the registered Name (NDIS_PROTOCOL_DRIVER_CHARACTERISTICS.Name)
+    std::string service; // the service name it was loaded as
+    const kernel::driver_identity *identity = nullptr;
+    NDIS_HANDLE driver_context = nullptr;
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS chars{};
+    std::vector<WCHAR> name_storage;
+    param_map params;
+    std::vector<binding *> bindings; // guarded by the stack lock
+
+    NDIS_HANDLE ndis_handle() noexcept { return &handle; }
+};
+
+// ---- adapters -------------------------------------------------------------------------------
+
+enum class adapter_state : std::uint8_t {
+    halted, initializing, paused, restarting, running, pausing, shutdown
+};
+const char *to_string(adapter_state s) noexcept;
+
+class adapter {
+public:
+    handle_block handle; // NdisMiniportHandle
+    miniport_driver *driver = nullptr;
+    std::string name;    // the adapter instance name protocols see
+    std::vector<WCHAR> name_storage;
+    NDIS_STRING ndis_name{};
+    param_map params;
+    std::atomic<adapter_state> state{adapter_state::halted};
+
+    // From NdisMSetMiniportAttributes.
+    NDIS_HANDLE context = nullptr; // MiniportAdapterContext
+    NET_IFINDEX if_index = 0;
+    NET_LUID net_luid{};
+    ULONG attribute_flags = 0;
+    bool registration_set = false;
+    bool general_set = false;
+    NDIS_MEDIUM medium = NdisMedium802_3;
+    NDIS_PHYSICAL_MEDIUM physical_medium{};
+    ULONG mtu = 1500;
+    ULONG64 max_xmit_speed = 0, xmit_speed = 0, max_rcv_speed = 0, rcv_speed = 0;
+    std::atomic<NDIS_MEDIA_CONNECT_STATE> connect_state{MediaConnectStateUnknown};
+    NDIS_MEDIA_DUPLEX_STATE duplex_state{};
+    ULONG lookahead = 0, mac_options = 0, supported_filters = 0, max_multicast = 0;
+    USHORT mac_length = 0;
+    UCHAR permanent_mac[NDIS_MAX_PHYS_ADDRESS_LENGTH] = {};
+    UCHAR current_mac[NDIS_MAX_PHYS_ADDRESS_LENGTH] = {};
+    ULONG data_backfill = 0, context_backfill = 0;
+    NET_IF_ACCESS_TYPE access_type{};
+    NET_IF_DIRECTION_TYPE direction_type{};
+    NET_IF_CONNECTION_TYPE connection_type{};
+    NET_IFTYPE if_type = 0;
+    BOOLEAN connector_present = FALSE;
+
+    // Data path accounting: NBLs handed to MiniportSendNetBufferLists and not yet completed;
+    // NBLs indicated without NDIS_RECEIVE_FLAGS_RESOURCES and not yet returned to the miniport.
+    std::atomic<std::int64_t> sends_outstanding{0};
+    std::atomic<std::int64_t> receives_outstanding{0};
+    // Counters for reports.
+    std::atomic<std::uint64_t> sent{0}, completed{0}, indicated{0}, returned{0};
+
+    // The bindings that receive indications (running ones), read on the receive path.
+    std::shared_mutex bindings_lock;
+    std::vector<binding *> bindings; // every open binding (any state)
+
+    completion pause_done, restart_done, oid_done;
+    std::atomic<bool> pause_pending{false}, restart_pending{false};
+    bool in_initialize = false;
+
+    NDIS_HANDLE ndis_handle() noexcept { return &handle; }
+    static adapter *from_handle(NDIS_HANDLE h) noexcept
+    {
+        return resolve<adapter>(h, handle_kind::adapter);
+    }
+};
+
+// ---- bindings -------------------------------------------------------------------------------
+
+enum class binding_state : std::uint8_t {
+    unbound, opening, paused, restarting, running, pausing, closing
+};
+const char *to_string(binding_state s) noexcept;
+
+class binding {
+public:
+    handle_block handle; // NdisBindingHandle
+    protocol_driver *protocol = nullptr;
+    adapter *target = nullptr;
+    NDIS_HANDLE context = nullptr; // ProtocolBindingContext
+    param_map params;
+    std::atomic<binding_state> state{binding_state::unbound};
+    std::atomic<ULONG> packet_filter{0};
+
+    std::atomic<std::int64_t> sends_outstanding{0};
+    std::atomic<std::int64_t> receives_outstanding{0}; // indicated, not yet returned
+    // Calls into ProtocolReceiveNetBufferLists / ProtocolSendNetBufferListsComplete made by the
+    // runtime itself (PAUSED completions) that have not returned yet: a pause waits for them.
+    std::atomic<std::int64_t> upcalls_in_flight{0};
+    std::atomic<std::uint64_t> sent{0}, completed{0}, received{0};
+
+    completion pnp_done;   // NetEventPause / NetEventRestart answered PENDING
+    completion close_done; // NdisCloseAdapterEx → ProtocolCloseAdapterCompleteEx
+    completion unbind_done;
+    handle_block unbind_context;
+
+    NDIS_HANDLE ndis_handle() noexcept { return &handle; }
+    static binding *from_handle(NDIS_HANDLE h) noexcept
+    {
+        return resolve<binding>(h, handle_kind::binding);
+    }
+};
+
+// ---- the stack: every live driver, adapter and binding ---------------------------------------
+
+struct stack_registry {
+    std::recursive_mutex lock;
+    std::vector<std::unique_ptr<miniport_driver>> miniports;
+    std::vector<std::unique_ptr<protocol_driver>> protocols;
+    std::vector<std::unique_ptr<adapter>> adapters;
+    std::vector<std::unique_ptr<binding>> bindings;
+};
+stack_registry &registry();
+
+// The service name the host is loading (set around DriverEntry, read by the registration
+// calls so that a driver is known by its service name).
+void set_loading_service(const std::string *name) noexcept;
+const std::string *loading_service() noexcept;
+
+miniport_driver *find_miniport(const std::string &service);
+protocol_driver *find_protocol(const std::string &name); // by registered Name or service
+
+// ---- registration and the driver-facing halves of control operations --------------------------
+
+NDIS_STATUS register_miniport(PDRIVER_OBJECT driver_object, PUNICODE_STRING registry_path,
+                              NDIS_HANDLE driver_context,
+                              const NDIS_MINIPORT_DRIVER_CHARACTERISTICS *chars, NDIS_HANDLE *out);
+NDIS_STATUS register_protocol(NDIS_HANDLE driver_context,
+                              const NDIS_PROTOCOL_DRIVER_CHARACTERISTICS *chars, NDIS_HANDLE *out);
+NDIS_STATUS set_attributes(adapter *a, const NDIS_MINIPORT_ADAPTER_ATTRIBUTES *attrs);
+void restart_complete(adapter *a, NDIS_STATUS status);
+void pause_complete(adapter *a);
+void bind_complete(NDIS_HANDLE bind_context, NDIS_STATUS status);
+NDIS_STATUS open_adapter(NDIS_HANDLE protocol_handle, NDIS_HANDLE binding_context,
+                         PNDIS_OPEN_PARAMETERS open, NDIS_HANDLE bind_context,
+                         NDIS_HANDLE *binding_handle);
+void pnp_complete(binding *b, NDIS_STATUS status);
+NDIS_STATUS close_adapter(binding *b);
+void unbind_complete(NDIS_HANDLE unbind_context);
+
+// The parameter table a configuration handle reads (adapter, driver or binding handle).
+param_map *params_of_handle(NDIS_HANDLE handle) noexcept;
+
+// ---- control operations (host thread, PASSIVE) ------------------------------------------------
+// Each returns NDIS_STATUS_SUCCESS or the failure, after reporting anything a driver got wrong.
+
+// MiniportInitializeEx; on success the adapter is Paused (ST-02).
+NDIS_STATUS adapter_initialize(miniport_driver *driver, const std::string &name,
+                               const param_map &params, adapter **out);
+// MiniportRestart (Paused → Running).
+NDIS_STATUS adapter_restart(adapter *a);
+// MiniportPause after every binding is paused (Running → Paused); waits for sends and receives.
+NDIS_STATUS adapter_pause(adapter *a);
+// MiniportHaltEx (Paused, no bindings) and the adapter is gone.
+NDIS_STATUS adapter_halt(adapter *a, NDIS_HALT_ACTION action = NdisHaltDeviceDisabled);
+
+// ProtocolBindAdapterEx (the protocol opens the adapter inside it); the binding is Paused.
+NDIS_STATUS bind(protocol_driver *p, adapter *a, const param_map &params, binding **out);
+// NetEventRestart / NetEventPause to the protocol.
+NDIS_STATUS binding_restart(binding *b);
+NDIS_STATUS binding_pause(binding *b);
+// ProtocolUnbindAdapterEx (the protocol closes the binding inside it); pauses first.
+NDIS_STATUS unbind(binding *b);
+
+// Unloads a driver (its unload routine), after everything on it is gone.
+void miniport_driver_forget(miniport_driver *d);
+void protocol_driver_forget(protocol_driver *p);
+
+// ---- data path (any thread) -------------------------------------------------------------------
+
+void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags);
+void send_complete(adapter *a, PNET_BUFFER_LIST chain, ULONG flags);
+void indicate_receive(adapter *a, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG count,
+                      ULONG flags);
+void return_nbls(binding *b, PNET_BUFFER_LIST chain, ULONG flags);
+NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request);
+void oid_complete(adapter *a, PNDIS_OID_REQUEST request, NDIS_STATUS status);
+void indicate_status(adapter *a, PNDIS_STATUS_INDICATION indication);
+
+// Completes a chain back to its originators with `status` on every NBL (the runtime's own
+// completions: paused, unbound …). Splits by SourceHandle like a miniport completion.
+void complete_to_originators(PNET_BUFFER_LIST chain, NDIS_STATUS status);
+
+} // namespace ndis::core
