@@ -1,0 +1,13 @@
+/*
+ * builtin_drivers.c — the table of builtin_drivers.h.
+ */
+#include "builtin_drivers.h"
+
+const OPENNDIS_BUILTIN_DRIVER OpenNdisBuiltinDrivers[] = {
+    {"null", NullMiniportDriverEntry},
+    {"loopback", LoopbackMiniportDriverEntry},
+    {"pktgen", PktgenProtocolDriverEntry},
+};
+
+const ULONG OpenNdisBuiltinDriverCount =
+    (ULONG)(sizeof(OpenNdisBuiltinDrivers) / sizeof(OpenNdisBuiltinDrivers[0]));

@@ -1,0 +1,594 @@
+/*
+ * null.c — the `null` miniport: an 802.3 adapter that completes every send with
+ * NDIS_STATUS_SUCCESS and never receives. The speed reference of OpenNDIS (DESIGN.md, "Built-in
+ * drivers"), and a second proof, with loopback, that a miniport written only against <ndis.h>
+ * in plain C runs on OpenNDIS.
+ *
+ * Parameters ([adapter.params], read with NdisReadConfiguration)
+ *   MTU             integer, payload bytes without the 14-byte header (default 1500, 46 … 65521)
+ *   CompletionMode  "inline" (default): every send is completed inside
+ *                   MiniportSendNetBufferLists; "dpc": sends are queued and a KDPC completes
+ *                   them in batches
+ *   BatchSize       integer, NBLs per NdisMSendNetBufferListsComplete call in "dpc" mode
+ *                   (default 64, 1 … 65536)
+ *   NetworkAddress  the current MAC address (NdisReadNetworkAddress); default: the permanent
+ *                   one, 02-4E-55-4C-xx-yy (locally administered, xx-yy = adapter number)
+ *   Link: up, 10 Gb/s, full duplex.
+ *
+ * Ownership and state
+ *   Each adapter counts what it holds in Busy: one per MiniportSendNetBufferLists call in
+ *   progress, one per NBL queued for the DPC or being completed by it, one for MiniportPause
+ *   while it runs. A send checks State after taking its reference, so once State is Pausing no
+ *   send can start holding NBLs without Busy showing it; sends that see Pausing or Paused are
+ *   completed at once with NDIS_STATUS_PAUSED (ST-04). MiniportPause completes what is queued,
+ *   and finishes when Busy drops to zero: at once (NDIS_STATUS_SUCCESS) or, when a send call or
+ *   a DPC batch is still in hand, whoever drops Busy to zero calls NdisMPauseComplete
+ *   (PausePending makes that happen exactly once; ST-05, ST-06).
+ *   NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL is set exactly when the completing code runs at
+ *   DISPATCH_LEVEL: in the DPC, and inline when the send flags said so (the caller's IRQL).
+ *
+ * Counters (sends, frames, bytes, NBLs completed PAUSED) are printed with DbgPrint at halt and
+ * answered through OID_GEN_XMIT_OK / OID_GEN_BYTES_XMIT / OID_GEN_STATISTICS.
+ */
+#include <ndis.h>
+
+#include "builtin_drivers.h"
+#include "common/ethernet_oid.h"
+
+#define NULL_TAG 'lluN'
+#define NULL_DEFAULT_MTU 1500
+#define NULL_MIN_MTU 46
+#define NULL_MAX_MTU (65535 - ETHERNET_HEADER_SIZE)
+#define NULL_DEFAULT_BATCH 64
+#define NULL_MAX_BATCH 65536
+#define NULL_DPC_BATCHES_PER_RUN 16
+#define NULL_LINK_SPEED 10000000000ull /* 10 Gb/s */
+
+/* NULL_ADAPTER.State */
+#define NULL_STATE_PAUSED 0
+#define NULL_STATE_RUNNING 1
+#define NULL_STATE_PAUSING 2
+
+typedef struct _NULL_ADAPTER {
+    NDIS_HANDLE MiniportAdapterHandle;
+    ULONG Number;
+    ULONG Mtu;
+    BOOLEAN Deferred; /* CompletionMode "dpc" */
+    ULONG BatchSize;
+    UCHAR PermanentAddress[ETH_LENGTH_OF_ADDRESS];
+    UCHAR CurrentAddress[ETH_LENGTH_OF_ADDRESS];
+
+    volatile LONG State;        /* NULL_STATE_* */
+    volatile LONG Busy;         /* see the file comment */
+    volatile LONG PausePending; /* 1 from MiniportPause until the pause is finished */
+
+    NDIS_SPIN_LOCK Lock;        /* SendQueue and OidState */
+    NBL_COUNTED_QUEUE SendQueue;
+    KDPC CompletionDpc;
+    ETHERNET_OID_STATE OidState;
+
+    volatile LONG64 SendCalls;
+    volatile LONG64 NblsSent;
+    volatile LONG64 FramesSent;
+    volatile LONG64 BytesSent;
+    volatile LONG64 NblsPaused;   /* completed with NDIS_STATUS_PAUSED */
+    volatile LONG64 NblsAborted;  /* cancelled (NDIS_STATUS_SEND_ABORTED) */
+    volatile LONG64 DpcBatches;
+} NULL_ADAPTER, *PNULL_ADAPTER;
+
+static NDIS_HANDLE g_NullDriverHandle;
+static volatile LONG g_NullAdapterNumber;
+
+static MINIPORT_INITIALIZE NullInitializeEx;
+static MINIPORT_HALT NullHaltEx;
+static MINIPORT_UNLOAD NullUnload;
+static MINIPORT_PAUSE NullPause;
+static MINIPORT_RESTART NullRestart;
+static MINIPORT_OID_REQUEST NullOidRequest;
+static MINIPORT_SEND_NET_BUFFER_LISTS NullSendNetBufferLists;
+static MINIPORT_RETURN_NET_BUFFER_LISTS NullReturnNetBufferLists;
+static MINIPORT_CANCEL_SEND NullCancelSend;
+static MINIPORT_DEVICE_PNP_EVENT_NOTIFY NullDevicePnPEventNotify;
+static MINIPORT_SHUTDOWN NullShutdownEx;
+static MINIPORT_CANCEL_OID_REQUEST NullCancelOidRequest;
+static KDEFERRED_ROUTINE NullCompletionDpc;
+
+static LONG64 NullRead64(volatile LONG64 *Counter)
+{
+    return InterlockedCompareExchange64(Counter, 0, 0);
+}
+
+/* ---- Busy / pause --------------------------------------------------------------------------- */
+
+/* Drops Count references; the one that reaches zero while a pause waits finishes it. The
+ * caller must not touch the adapter afterwards if it may have been the last one (the adapter
+ * may be halted as soon as NdisMPauseComplete returns). */
+static VOID NullRelease(PNULL_ADAPTER Adapter, LONG Count)
+{
+    if (InterlockedAdd(&Adapter->Busy, -Count) == 0 &&
+        ReadAcquire(&Adapter->State) == NULL_STATE_PAUSING &&
+        InterlockedExchange(&Adapter->PausePending, 0) == 1) {
+        InterlockedExchange(&Adapter->State, NULL_STATE_PAUSED);
+        NdisMPauseComplete(Adapter->MiniportAdapterHandle);
+    }
+}
+
+/* Sets Status on every NBL of Chain; returns the NBL, frame and byte counts. */
+static ULONG NullMarkChain(PNET_BUFFER_LIST Chain, NDIS_STATUS Status, ULONG64 *Frames,
+                           ULONG64 *Bytes)
+{
+    ULONG nbls = 0;
+    ULONG64 frames = 0, bytes = 0;
+    PNET_BUFFER_LIST nbl;
+    PNET_BUFFER nb;
+    for (nbl = Chain; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
+        NET_BUFFER_LIST_STATUS(nbl) = Status;
+        ++nbls;
+        for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL; nb = NET_BUFFER_NEXT_NB(nb)) {
+            ++frames;
+            bytes += NET_BUFFER_DATA_LENGTH(nb);
+        }
+    }
+    if (Frames != NULL) {
+        *Frames = frames;
+    }
+    if (Bytes != NULL) {
+        *Bytes = bytes;
+    }
+    return nbls;
+}
+
+/* ---- Send path -------------------------------------------------------------------------- */
+
+static VOID NullSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
+                                   PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
+                                   ULONG SendFlags)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+    const ULONG completeFlags = NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags)
+                                    ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL
+                                    : 0;
+    ULONG64 frames, bytes;
+    ULONG nbls;
+
+    UNREFERENCED_PARAMETER(PortNumber);
+    InterlockedIncrement(&adapter->Busy);
+    if (ReadAcquire(&adapter->State) != NULL_STATE_RUNNING) {
+        /* ST-04: Pausing or Paused — nothing is accepted. */
+        nbls = NullMarkChain(NetBufferLists, NDIS_STATUS_PAUSED, NULL, NULL);
+        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
+                                        completeFlags);
+        InterlockedAdd64(&adapter->NblsPaused, nbls);
+        NullRelease(adapter, 1);
+        return;
+    }
+    nbls = NullMarkChain(NetBufferLists, NDIS_STATUS_SUCCESS, &frames, &bytes);
+    InterlockedIncrement64(&adapter->SendCalls);
+    InterlockedAdd64(&adapter->NblsSent, nbls);
+    InterlockedAdd64(&adapter->FramesSent, (LONG64)frames);
+    InterlockedAdd64(&adapter->BytesSent, (LONG64)bytes);
+    if (!adapter->Deferred) {
+        /* MS-10: accepted for transmission is success; the chain goes back as it came. */
+        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
+                                        completeFlags);
+    } else {
+        BOOLEAN wasEmpty;
+        /* The NBLs hold the adapter until the DPC completes them (before this call's own
+         * reference goes, so Busy never reads zero while they are queued). */
+        InterlockedAdd(&adapter->Busy, (LONG)nbls);
+        NdisAcquireSpinLock(&adapter->Lock);
+        wasEmpty = NdisIsNblCountedQueueEmpty(&adapter->SendQueue);
+        NdisAppendNblChainToNblCountedQueue(&adapter->SendQueue, NetBufferLists);
+        NdisReleaseSpinLock(&adapter->Lock);
+        if (wasEmpty) {
+            KeInsertQueueDpc(&adapter->CompletionDpc, NULL, NULL);
+        }
+    }
+    NullRelease(adapter, 1);
+}
+
+/* Completes queued sends in batches of BatchSize NBLs, at DISPATCH_LEVEL. */
+static VOID NullCompletionDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                              PVOID SystemArgument2)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)DeferredContext;
+    ULONG round;
+    BOOLEAN more = FALSE;
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+    for (round = 0; round < NULL_DPC_BATCHES_PER_RUN; ++round) {
+        NBL_QUEUE batch;
+        ULONG count = 0;
+        PNET_BUFFER_LIST nbl;
+
+        NdisInitializeNblQueue(&batch);
+        NdisDprAcquireSpinLock(&adapter->Lock);
+        while (count < adapter->BatchSize &&
+               (nbl = NdisPopFirstNblFromNblCountedQueue(&adapter->SendQueue)) != NULL) {
+            NdisAppendSingleNblToNblQueue(&batch, nbl);
+            ++count;
+        }
+        more = !NdisIsNblCountedQueueEmpty(&adapter->SendQueue);
+        NdisDprReleaseSpinLock(&adapter->Lock);
+        if (count == 0) {
+            break;
+        }
+        InterlockedIncrement64(&adapter->DpcBatches);
+        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle,
+                                        NdisPopAllFromNblQueue(&batch),
+                                        NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL);
+        /* While `more`, queued NBLs still hold the adapter, so it cannot be halted under us;
+         * without `more` this may be the release that finishes a pause: touch nothing after. */
+        NullRelease(adapter, (LONG)count);
+        if (!more) {
+            break;
+        }
+    }
+    if (more) {
+        KeInsertQueueDpc(&adapter->CompletionDpc, NULL, NULL);
+    }
+}
+
+static VOID NullCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+    NBL_QUEUE keep, cancelled;
+    PNET_BUFFER_LIST nbl;
+    ULONG count = 0;
+
+    if (!adapter->Deferred) {
+        return; /* nothing is ever held */
+    }
+    NdisInitializeNblQueue(&keep);
+    NdisInitializeNblQueue(&cancelled);
+    NdisAcquireSpinLock(&adapter->Lock);
+    while ((nbl = NdisPopFirstNblFromNblCountedQueue(&adapter->SendQueue)) != NULL) {
+        if (NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(nbl) == CancelId) {
+            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_SEND_ABORTED;
+            NdisAppendSingleNblToNblQueue(&cancelled, nbl);
+            ++count;
+        } else {
+            NdisAppendSingleNblToNblQueue(&keep, nbl);
+        }
+    }
+    NdisAppendNblChainToNblCountedQueue(&adapter->SendQueue, NdisPopAllFromNblQueue(&keep));
+    NdisReleaseSpinLock(&adapter->Lock);
+    if (count != 0) {
+        InterlockedAdd64(&adapter->NblsAborted, count);
+        NdisMSendNetBufferListsComplete(
+            adapter->MiniportAdapterHandle, NdisPopAllFromNblQueue(&cancelled),
+            NDIS_CURRENT_IRQL() == DISPATCH_LEVEL ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
+        NullRelease(adapter, (LONG)count);
+    }
+}
+
+static VOID NullReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
+                                     PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
+{
+    /* null never indicates a receive, so nothing can come back. */
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(NetBufferLists);
+    UNREFERENCED_PARAMETER(ReturnFlags);
+    ASSERT(NetBufferLists == NULL);
+}
+
+/* ---- State machine ------------------------------------------------------------------------ */
+
+static NDIS_STATUS NullRestart(NDIS_HANDLE MiniportAdapterContext,
+                               PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+    UNREFERENCED_PARAMETER(RestartParameters);
+    InterlockedExchange(&adapter->State, NULL_STATE_RUNNING);
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS NullPause(NDIS_HANDLE MiniportAdapterContext,
+                             PNDIS_MINIPORT_PAUSE_PARAMETERS PauseParameters)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+    PNET_BUFFER_LIST queued;
+    ULONG count;
+
+    UNREFERENCED_PARAMETER(PauseParameters);
+    InterlockedIncrement(&adapter->Busy); /* this call's own reference */
+    InterlockedExchange(&adapter->PausePending, 1);
+    InterlockedExchange(&adapter->State, NULL_STATE_PAUSING);
+
+    /* Complete what is queued now (ST-03: in Pausing the miniport completes what it holds). */
+    NdisAcquireSpinLock(&adapter->Lock);
+    count = (ULONG)NdisGetNblCountedQueueCount(&adapter->SendQueue);
+    queued = NdisPopAllFromNblCountedQueue(&adapter->SendQueue);
+    NdisReleaseSpinLock(&adapter->Lock);
+    if (queued != NULL) {
+        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, queued, 0);
+        InterlockedAdd(&adapter->Busy, -(LONG)count); /* cannot reach zero: we hold one */
+    }
+
+    if (InterlockedDecrement(&adapter->Busy) == 0 &&
+        InterlockedExchange(&adapter->PausePending, 0) == 1) {
+        InterlockedExchange(&adapter->State, NULL_STATE_PAUSED);
+        return NDIS_STATUS_SUCCESS;
+    }
+    /* A send call or a DPC batch is still in hand: its release calls NdisMPauseComplete. */
+    return NDIS_STATUS_PENDING;
+}
+
+/* ---- OIDs --------------------------------------------------------------------------------- */
+
+static NDIS_STATUS NullOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+    ETHERNET_OID_INFO info;
+
+    NdisZeroMemory(&info, sizeof info);
+    info.VendorDescription = "OpenNDIS null miniport";
+    info.Mtu = adapter->Mtu;
+    info.LinkSpeed = NULL_LINK_SPEED;
+    info.ConnectState = MediaConnectStateConnected;
+    info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                      NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    info.PermanentAddress = adapter->PermanentAddress;
+    info.CurrentAddress = adapter->CurrentAddress;
+    info.XmitOk = (ULONG64)NullRead64(&adapter->FramesSent);
+    info.BytesXmit = (ULONG64)NullRead64(&adapter->BytesSent);
+    return EthernetOidRequest(&adapter->OidState, &info, OidRequest);
+}
+
+static VOID NullCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
+{
+    /* Every OID is answered synchronously: nothing is ever pending. */
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(RequestId);
+}
+
+/* ---- Initialize / halt -------------------------------------------------------------------- */
+
+static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
+{
+    NDIS_CONFIGURATION_OBJECT co;
+    NDIS_HANDLE config = NULL;
+    NDIS_STATUS status;
+    PNDIS_CONFIGURATION_PARAMETER value;
+    NDIS_STRING mtuKey = NDIS_STRING_CONST("MTU");
+    NDIS_STRING modeKey = NDIS_STRING_CONST("CompletionMode");
+    NDIS_STRING batchKey = NDIS_STRING_CONST("BatchSize");
+    NDIS_STRING dpc = NDIS_STRING_CONST("dpc");
+    NDIS_STRING inlineMode = NDIS_STRING_CONST("inline");
+    PVOID address;
+    UINT addressLength;
+
+    Adapter->Mtu = NULL_DEFAULT_MTU;
+    Adapter->Deferred = FALSE;
+    Adapter->BatchSize = NULL_DEFAULT_BATCH;
+
+    NdisZeroMemory(&co, sizeof co);
+    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
+    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
+    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
+    co.NdisHandle = Adapter->MiniportAdapterHandle;
+    if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+        return;
+    }
+    NdisReadConfiguration(&status, &value, config, &mtuKey, NdisParameterInteger);
+    if (status == NDIS_STATUS_SUCCESS) {
+        ULONG mtu = value->ParameterData.IntegerData;
+        if (mtu >= NULL_MIN_MTU && mtu <= NULL_MAX_MTU) {
+            Adapter->Mtu = mtu;
+        } else {
+            DbgPrint("null%lu: MTU %lu out of range %u..%u, using %u\n", Adapter->Number, mtu,
+                     NULL_MIN_MTU, NULL_MAX_MTU, NULL_DEFAULT_MTU);
+        }
+    }
+    NdisReadConfiguration(&status, &value, config, &modeKey, NdisParameterString);
+    if (status == NDIS_STATUS_SUCCESS) {
+        if (RtlEqualUnicodeString(&value->ParameterData.StringData, &dpc, TRUE)) {
+            Adapter->Deferred = TRUE;
+        } else if (!RtlEqualUnicodeString(&value->ParameterData.StringData, &inlineMode, TRUE)) {
+            DbgPrint("null%lu: CompletionMode '%wZ' is neither 'inline' nor 'dpc', using "
+                     "'inline'\n",
+                     Adapter->Number, &value->ParameterData.StringData);
+        }
+    }
+    NdisReadConfiguration(&status, &value, config, &batchKey, NdisParameterInteger);
+    if (status == NDIS_STATUS_SUCCESS) {
+        ULONG batch = value->ParameterData.IntegerData;
+        if (batch >= 1 && batch <= NULL_MAX_BATCH) {
+            Adapter->BatchSize = batch;
+        } else {
+            DbgPrint("null%lu: BatchSize %lu out of range 1..%u, using %u\n", Adapter->Number,
+                     batch, NULL_MAX_BATCH, NULL_DEFAULT_BATCH);
+        }
+    }
+    NdisReadNetworkAddress(&status, &address, &addressLength, config);
+    if (status == NDIS_STATUS_SUCCESS && addressLength == ETH_LENGTH_OF_ADDRESS &&
+        !ETH_IS_MULTICAST(address)) {
+        ETH_COPY_NETWORK_ADDRESS(Adapter->CurrentAddress, address);
+    }
+    NdisCloseConfiguration(config);
+}
+
+static NDIS_STATUS NullInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE MiniportDriverContext,
+                                    PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
+{
+    PNULL_ADAPTER adapter;
+    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
+    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
+    NDIS_STATUS status;
+
+    UNREFERENCED_PARAMETER(MiniportDriverContext);
+    UNREFERENCED_PARAMETER(MiniportInitParameters);
+    adapter = (PNULL_ADAPTER)NdisAllocateMemoryWithTagPriority(NdisMiniportHandle, sizeof *adapter,
+                                                               NULL_TAG, NormalPoolPriority);
+    if (adapter == NULL) {
+        return NDIS_STATUS_RESOURCES;
+    }
+    NdisZeroMemory(adapter, sizeof *adapter);
+    adapter->MiniportAdapterHandle = NdisMiniportHandle;
+    adapter->Number = (ULONG)InterlockedIncrement(&g_NullAdapterNumber);
+    adapter->State = NULL_STATE_PAUSED;
+    /* 02-4E-55-4C ("NUL"), locally administered, unicast. */
+    adapter->PermanentAddress[0] = 0x02;
+    adapter->PermanentAddress[1] = 0x4E;
+    adapter->PermanentAddress[2] = 0x55;
+    adapter->PermanentAddress[3] = 0x4C;
+    adapter->PermanentAddress[4] = (UCHAR)(adapter->Number >> 8);
+    adapter->PermanentAddress[5] = (UCHAR)adapter->Number;
+    ETH_COPY_NETWORK_ADDRESS(adapter->CurrentAddress, adapter->PermanentAddress);
+    NullReadConfiguration(adapter);
+    NdisAllocateSpinLock(&adapter->Lock);
+    NdisInitializeNblCountedQueue(&adapter->SendQueue);
+    KeInitializeDpc(&adapter->CompletionDpc, NullCompletionDpc, adapter);
+    EthernetOidInitialize(&adapter->OidState, &adapter->Lock, adapter->Mtu);
+
+    NdisZeroMemory(&reg, sizeof reg);
+    reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
+    reg.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
+    reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
+    reg.MiniportAdapterContext = adapter;
+    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
+    reg.CheckForHangTimeInSeconds = 0;
+    reg.InterfaceType = NdisInterfaceInternal;
+    status = NdisMSetMiniportAttributes(NdisMiniportHandle,
+                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
+    if (status != NDIS_STATUS_SUCCESS) {
+        goto fail;
+    }
+
+    NdisZeroMemory(&gen, sizeof gen);
+    gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
+    gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    gen.MediaType = NdisMedium802_3;
+    gen.PhysicalMediumType = NdisPhysicalMedium802_3;
+    gen.MtuSize = adapter->Mtu;
+    gen.MaxXmitLinkSpeed = NULL_LINK_SPEED;
+    gen.XmitLinkSpeed = NULL_LINK_SPEED;
+    gen.MaxRcvLinkSpeed = NULL_LINK_SPEED;
+    gen.RcvLinkSpeed = NULL_LINK_SPEED;
+    gen.MediaConnectState = MediaConnectStateConnected;
+    gen.MediaDuplexState = MediaDuplexStateFull;
+    gen.LookaheadSize = adapter->Mtu;
+    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                     NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
+    gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
+    gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
+    ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, adapter->PermanentAddress);
+    ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, adapter->CurrentAddress);
+    gen.AccessType = NET_IF_ACCESS_BROADCAST;
+    gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
+    gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
+    gen.IfType = IF_TYPE_ETHERNET_CSMACD;
+    gen.IfConnectorPresent = FALSE; /* a virtual adapter */
+    gen.SupportedStatistics = NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
+                              NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
+                              NDIS_STATISTICS_BYTES_RCV_SUPPORTED |
+                              NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
+    gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
+    gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
+    gen.SupportedOidListLength = EthernetSupportedOidsSize;
+    gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
+                               NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
+                               NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
+    status = NdisMSetMiniportAttributes(NdisMiniportHandle,
+                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
+    if (status != NDIS_STATUS_SUCCESS) {
+        goto fail;
+    }
+    DbgPrint("null%lu: MTU %lu, %s completion%s, MAC %02x-%02x-%02x-%02x-%02x-%02x\n",
+             adapter->Number, adapter->Mtu, adapter->Deferred ? "DPC" : "inline",
+             adapter->Deferred ? " (batched)" : "", adapter->CurrentAddress[0],
+             adapter->CurrentAddress[1], adapter->CurrentAddress[2], adapter->CurrentAddress[3],
+             adapter->CurrentAddress[4], adapter->CurrentAddress[5]);
+    return NDIS_STATUS_SUCCESS;
+
+fail:
+    NdisFreeSpinLock(&adapter->Lock);
+    NdisFreeMemoryWithTagPriority(NdisMiniportHandle, adapter, NULL_TAG);
+    return status;
+}
+
+static VOID NullHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAction)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+
+    UNREFERENCED_PARAMETER(HaltAction);
+    /* ST-12: halted from Paused, so nothing is queued; make sure the DPC is not running. */
+    ASSERT(NdisIsNblCountedQueueEmpty(&adapter->SendQueue));
+    KeRemoveQueueDpc(&adapter->CompletionDpc);
+    KeFlushQueuedDpcs();
+    DbgPrint("null%lu: halt: %I64d send calls, %I64d NBLs, %I64d frames, %I64d bytes completed "
+             "SUCCESS; %I64d NBLs PAUSED, %I64d NBLs aborted; %I64d DPC batches\n",
+             adapter->Number, NullRead64(&adapter->SendCalls), NullRead64(&adapter->NblsSent),
+             NullRead64(&adapter->FramesSent), NullRead64(&adapter->BytesSent),
+             NullRead64(&adapter->NblsPaused), NullRead64(&adapter->NblsAborted),
+             NullRead64(&adapter->DpcBatches));
+    NdisFreeSpinLock(&adapter->Lock);
+    NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, NULL_TAG);
+}
+
+static VOID NullDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,
+                                     PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(NetDevicePnPEvent);
+}
+
+static VOID NullShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
+{
+    /* No hardware to quiesce. */
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(ShutdownAction);
+}
+
+/* ---- Driver entry / unload ---------------------------------------------------------------- */
+
+static VOID NullUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    if (g_NullDriverHandle != NULL) {
+        NdisMDeregisterMiniportDriver(g_NullDriverHandle);
+        g_NullDriverHandle = NULL;
+    }
+}
+
+NTSTATUS NullMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
+    NDIS_STATUS status;
+
+    if (g_NullDriverHandle != NULL) {
+        DbgPrint("null: already loaded\n");
+        return STATUS_UNSUCCESSFUL;
+    }
+    NdisZeroMemory(&mc, sizeof mc);
+    mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
+    mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
+    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
+    mc.MajorDriverVersion = 1;
+    mc.MinorDriverVersion = 0;
+    mc.InitializeHandlerEx = NullInitializeEx;
+    mc.HaltHandlerEx = NullHaltEx;
+    mc.UnloadHandler = NullUnload;
+    mc.PauseHandler = NullPause;
+    mc.RestartHandler = NullRestart;
+    mc.OidRequestHandler = NullOidRequest;
+    mc.SendNetBufferListsHandler = NullSendNetBufferLists;
+    mc.ReturnNetBufferListsHandler = NullReturnNetBufferLists;
+    mc.CancelSendHandler = NullCancelSend;
+    mc.DevicePnPEventNotifyHandler = NullDevicePnPEventNotify;
+    mc.ShutdownHandlerEx = NullShutdownEx;
+    mc.CancelOidRequestHandler = NullCancelOidRequest;
+    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc,
+                                         &g_NullDriverHandle);
+    if (status != NDIS_STATUS_SUCCESS) {
+        g_NullDriverHandle = NULL;
+        DbgPrint("null: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);
+    }
+    return (NTSTATUS)status;
+}
