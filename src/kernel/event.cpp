@@ -26,10 +26,11 @@ void event_initialize(NDIS_EVENT *event) noexcept
 
 void event_set(NDIS_EVENT *event) noexcept
 {
+    // Nothing in the event may be read after the store: a waiter that sees the signal may free
+    // the event at once (set, wait, free is a legal Windows pattern). FUTEX_WAKE on a private
+    // futex only uses the address as a key, so waking unconditionally is safe.
     __atomic_store_n(signal_word(event), 1, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(waiters_word(event), __ATOMIC_SEQ_CST) != 0) {
-        futex_wake(signal_word(event), INT_MAX);
-    }
+    futex_wake(signal_word(event), INT_MAX);
 }
 
 void event_reset(NDIS_EVENT *event) noexcept
