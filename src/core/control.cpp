@@ -319,7 +319,7 @@ NDIS_STATUS register_protocol(NDIS_HANDLE driver_context,
         return NDIS_STATUS_BAD_CHARACTERISTICS;
     }
     if (c->MajorNdisVersion != 6) {
-        verifier::report(failure::ndis_version_bad, api, c,
+        verifier::report(failure::protocol_ndis_version_bad, api, c,
                          "MajorNdisVersion {} (minor {}): OpenNDIS runs NDIS 6 protocols",
                          c->MajorNdisVersion, c->MinorNdisVersion);
         return NDIS_STATUS_BAD_VERSION;

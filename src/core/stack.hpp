@@ -285,7 +285,9 @@ NDIS_STATUS binding_pause(binding *b);
 // ProtocolUnbindAdapterEx (the protocol closes the binding inside it); pauses first.
 NDIS_STATUS unbind(binding *b);
 
-// Unloads a driver (its unload routine), after everything on it is gone.
+// What NdisMDeregisterMiniportDriver / NdisDeregisterProtocolDriver do: unbind and halt
+// whatever the driver still has, then forget it. (The host runs the driver's unload routine,
+// which is what calls the deregister function.)
 void miniport_driver_forget(miniport_driver *d);
 void protocol_driver_forget(protocol_driver *p);
 

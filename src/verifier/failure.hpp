@@ -102,7 +102,8 @@ namespace ndis::verifier {
     X(bind_complete_unexpected, 123, "PS-03")      /* NdisCompleteBindAdapterEx misuse */       \
     X(pnp_complete_unexpected, 124, "PS-19")       /* NdisCompleteNetPnPEvent misuse */         \
     X(config_bad, 125, "VER-01")                   /* configuration API misuse */               \
-    X(completion_source_unknown, 126, "MS-11")     /* completed NBL's SourceHandle unknown */
+    X(completion_source_unknown, 126, "MS-11")     /* completed NBL's SourceHandle unknown */  \
+    X(protocol_ndis_version_bad, 127, "PS-01")     /* protocol MajorNdisVersion is not 6 */
 
 enum class failure : std::uint16_t {
 #define OPENNDIS_FAILURE_ENUM(name, number, spec) name = number,
