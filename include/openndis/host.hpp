@@ -1,0 +1,202 @@
+// openndis/host.hpp — the C++ embedding API of the host (the same stack as openndis/host.h).
+//
+// Abstract
+//   ndis::host::stack loads drivers (built-in by service name, an ELF shared object exporting
+//   DriverEntry, or a DriverEntry function of the caller), creates adapters, binds protocols,
+//   brings everything up in NDIS order, runs it, tears it down in NDIS order and reports
+//   what was left behind. ndis::host::parse_topology reads a topology file (TOML) into a
+//   ndis::host::topology without loading anything; errors carry FILE:LINE:COLUMN.
+//
+//   Methods return false (and keep the message in last_error()) instead of throwing; nothing
+//   is started when a topology is bad. One thread at a time per stack, at PASSIVE_LEVEL.
+//
+// Usage
+//     ndis::host::stack s;
+//     if (!s.load_topology_file("examples/topologies/null.toml") || !s.start()) {
+//         std::cerr << s.last_error() << '\n';
+//         return 1;
+//     }
+//     std::this_thread::sleep_for(std::chrono::seconds(1));
+//     const ndis::host::teardown_report r = s.stop();
+//     for (const auto &a : s.adapters()) std::cout << a.name << ' ' << a.sent << '\n';
+//     return r.clean() ? 0 : 1;
+//
+//   Building in code (tests):
+//     s.add_driver("mymp", &MyMiniportEntry);
+//     s.add_driver("pktgen");                              // built-in
+//     s.add_adapter("a0", "mymp", {{"Speed", 1000}, {"Mode", "fast"}});
+//
+// Compiles alone as C++20. Exported from libopenndis.so.
+#ifndef OPENNDIS_HOST_HPP
+#define OPENNDIS_HOST_HPP
+
+#include <openndis/host.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace ndis::host {
+
+// A parameter value: TOML integer → NdisParameterInteger, TOML string → NdisParameterString.
+using param_value = std::variant<std::int64_t, std::string>;
+
+// Parameters in the order they were given (keys compare case-insensitively, unique).
+struct param {
+    std::string key;
+    param_value value;
+    template <typename I>
+        requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
+    param(std::string k, I v) : key(std::move(k)), value(static_cast<std::int64_t>(v))
+    {
+    }
+    param(std::string k, std::string v) : key(std::move(k)), value(std::move(v)) {}
+    param(std::string k, const char *v) : key(std::move(k)), value(std::string(v)) {}
+};
+using param_list = std::vector<param>;
+
+// Where something was written (a topology file); empty file: built in code.
+struct location {
+    std::string file;
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    bool known() const noexcept { return line != 0; }
+    // "file:line:column: " or "" when unknown.
+    std::string prefix() const
+    {
+        return known() ? file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": "
+                       : std::string();
+    }
+};
+
+struct driver_spec {
+    std::string name;                   // service name
+    std::string path;                   // external shared object ("" : built-in or entry)
+    PDRIVER_INITIALIZE entry = nullptr; // a DriverEntry of the caller's (not from a file)
+    param_list params;                  // [driver.params]
+    location where, where_path;
+};
+
+struct adapter_spec {
+    std::string name;   // the adapter instance name protocols see
+    std::string driver; // a miniport's service name
+    param_list params;  // [adapter.params]
+    location where, where_driver;
+};
+
+struct binding_spec {
+    std::string protocol; // the protocol's registered Name (or its service name)
+    std::string adapter;
+    param_list params;    // [binding.params]
+    location where, where_protocol, where_adapter;
+};
+
+struct topology {
+    std::string source;   // file name (or the name given to a string)
+    std::string base_dir; // relative driver paths are resolved against it ("" : cwd)
+    std::vector<driver_spec> drivers;
+    std::vector<adapter_spec> adapters;
+    std::vector<binding_spec> bindings;
+};
+
+// Parses and checks a topology (TOML) without loading anything: syntax, known keys, types,
+// required keys, duplicate names, references from adapters to [[driver]]s and from bindings
+// to [[adapter]]s. On failure `error` holds one "FILE:LINE:COL: what" line per problem.
+NDIS_EXPORTED_ROUTINE bool parse_topology(std::string_view text, std::string_view source_name,
+                                          topology &out, std::string &error);
+NDIS_EXPORTED_ROUTINE bool parse_topology_file(const std::string &path, topology &out,
+                                               std::string &error);
+
+// The process-wide built-in driver table: libopenndis.so's own drivers (null, loopback,
+// pktgen …) plus registered ones, which take precedence (see OpenNdisHostRegisterBuiltinDriver).
+NDIS_EXPORTED_ROUTINE void register_builtin_driver(std::string_view name,
+                                                   PDRIVER_INITIALIZE entry);
+NDIS_EXPORTED_ROUTINE std::vector<std::string> builtin_driver_names();
+
+// Counters (NBLs). Live while running; the values at teardown afterwards.
+struct adapter_counters {
+    std::string name, driver, state;
+    std::uint64_t sent = 0, completed = 0, indicated = 0, returned = 0;
+    std::int64_t sends_outstanding = 0, receives_outstanding = 0;
+};
+struct binding_counters {
+    std::string protocol, adapter, state;
+    bool explicit_binding = false; // from [[binding]] / add_binding (not "every protocol")
+    std::uint64_t sent = 0, completed = 0, received = 0;
+    std::int64_t sends_outstanding = 0, receives_outstanding = 0;
+};
+
+// What stop() found. Counts are objects alive after teardown that were not before start.
+struct NDIS_EXPORTED_ROUTINE teardown_report {
+    std::uint64_t nbls = 0, nbs = 0, mdls = 0, nbl_pools = 0, nb_pools = 0, nbl_contexts = 0;
+    std::uint64_t memory_blocks = 0, memory_bytes = 0;
+    std::uint64_t timers = 0, work_items = 0;
+    std::uint64_t open_bindings = 0, live_adapters = 0;
+    std::uint64_t verifier_reports = 0;
+    std::vector<std::string> left_behind;      // one line per problem, "driver 'x': …"
+    std::vector<std::string> verifier_messages; // "[driver] message" (at most 100 kept)
+    std::string leak_report;                    // OpenNdisLeakReport text when anything leaked
+
+    bool clean() const noexcept { return left_behind.empty() && verifier_reports == 0; }
+    std::string text() const; // human-readable, one line per item; "clean\n" when clean
+};
+
+class NDIS_EXPORTED_ROUTINE stack {
+public:
+    stack();
+    ~stack(); // stop() if running
+    stack(const stack &) = delete;
+    stack &operator=(const stack &) = delete;
+
+    // ---- configuration (before start) ----
+    bool load_topology(const topology &t);
+    bool load_topology_file(const std::string &path);
+    bool load_topology_string(std::string_view text, std::string_view source_name = "<string>");
+    bool add_driver(std::string_view name, std::string_view path = {}, param_list params = {});
+    bool add_driver(std::string_view name, PDRIVER_INITIALIZE entry, param_list params = {});
+    bool set_driver_params(std::string_view name, param_list params);
+    bool add_adapter(std::string_view name, std::string_view driver, param_list params = {});
+    bool add_binding(std::string_view protocol, std::string_view adapter,
+                     param_list params = {});
+
+    // ---- running ----
+    // Loads the drivers, checks the topology against what they registered, unloads them.
+    bool check();
+    bool start();
+    teardown_report stop();
+    bool running() const noexcept;
+
+    // Run-time control (while running).
+    bool pause_adapter(std::string_view adapter);
+    bool restart_adapter(std::string_view adapter);
+    bool pause_binding(std::string_view protocol, std::string_view adapter);
+    bool restart_binding(std::string_view protocol, std::string_view adapter);
+
+    // ---- reading ----
+    std::vector<adapter_counters> adapters() const;
+    std::vector<binding_counters> bindings() const;
+    std::optional<adapter_counters> adapter(std::string_view name) const;
+    std::optional<binding_counters> binding(std::string_view protocol,
+                                            std::string_view adapter) const;
+    const std::string &last_error() const noexcept;
+    const teardown_report &last_report() const noexcept;
+
+    // How long each control step waits for a driver that pended it (process-wide).
+    static void set_control_timeout(std::chrono::milliseconds timeout) noexcept;
+
+    struct impl;
+
+private:
+    std::unique_ptr<impl> _impl;
+};
+
+} // namespace ndis::host
+
+#endif // OPENNDIS_HOST_HPP
