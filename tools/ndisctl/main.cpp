@@ -1,0 +1,368 @@
+// ndisctl — run OpenNDIS topologies from the command line.
+//
+//   ndisctl run TOPOLOGY.toml [--seconds N]   bring the stack up, run N seconds (or until
+//                                             SIGINT/SIGTERM), tear it down, print counters
+//   ndisctl demo [--timeout S]                the embedded demo: pktgen over null and over a
+//                                             loopback pair, until pktgen sent its Count
+//   ndisctl validate TOPOLOGY.toml [--no-load]  parse and check (loads the drivers to check
+//                                             adapters name miniports and bindings protocols)
+//   ndisctl --version
+//
+// Output: the counter tables and the teardown summary on stdout; DbgPrint lines, verifier
+// reports and errors on stderr. Exit status: 0 ok, 1 load/start failure or bad usage, 2 the
+// teardown found something left behind or a verifier report, 3 (demo) counts not as expected.
+#include "ndisctl.hpp"
+
+#ifdef OPENNDIS_NDISCTL_HAVE_PKTGEN
+#include "protocol/pktgen/pktgen.h"
+#endif
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <signal.h>
+#include <strings.h>
+#include <thread>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int sig)
+{
+    g_signal.store(sig);
+}
+
+void install_signal_handlers()
+{
+    struct sigaction sa = {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+int fail(const std::string &message)
+{
+    fmt::print(stderr, "ndisctl: {}\n", message);
+    return ndisctl::kExitLoadFailure;
+}
+
+double seconds_since(clock_type::time_point t0)
+{
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// ---- run -------------------------------------------------------------------------------------
+
+int cmd_run(const std::string &path, double seconds)
+{
+    ndis::host::stack s;
+    if (!s.load_topology_file(path)) {
+        return fail(s.last_error());
+    }
+    install_signal_handlers();
+    if (!s.start()) {
+        return fail(s.last_error());
+    }
+    const auto t0 = clock_type::now();
+    if (seconds > 0) {
+        fmt::print(stderr, "ndisctl: {} is up; running for {} s (Ctrl-C stops)\n", path, seconds);
+    } else {
+        fmt::print(stderr, "ndisctl: {} is up; running until Ctrl-C\n", path);
+    }
+    const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
+                                   std::chrono::duration<double>(seconds > 0 ? seconds : 0));
+    while (g_signal.load() == 0 && (seconds <= 0 || clock_type::now() < deadline)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const double ran = seconds_since(t0);
+    if (g_signal.load() != 0) {
+        fmt::print(stderr, "ndisctl: signal {}: tearing down\n", g_signal.load());
+    }
+    const ndis::host::teardown_report r = s.stop();
+    fmt::print("{}: ran {:.3f} s\n", path, ran);
+    ndisctl::print_counters(stdout, s.adapters(), s.bindings(), ran);
+    return ndisctl::print_teardown(stdout, r) ? ndisctl::kExitOk : ndisctl::kExitLeftBehind;
+}
+
+// ---- validate --------------------------------------------------------------------------------
+
+int cmd_validate(const std::string &path, bool no_load)
+{
+    ndis::host::topology t;
+    std::string error;
+    if (!ndis::host::parse_topology_file(path, t, error)) {
+        return fail(error);
+    }
+    ndis::host::stack s;
+    if (!s.load_topology(t)) {
+        return fail(s.last_error());
+    }
+    if (!no_load && !s.check()) {
+        return fail(s.last_error());
+    }
+    fmt::print("{}: OK ({} driver(s), {} adapter(s), {} binding(s){})\n", path, t.drivers.size(),
+               t.adapters.size(),
+               t.bindings.empty() ? std::string("every protocol to every adapter")
+                                  : std::to_string(t.bindings.size()),
+               no_load ? "; drivers not loaded" : "");
+    return ndisctl::kExitOk;
+}
+
+// ---- demo ------------------------------------------------------------------------------------
+
+std::optional<std::int64_t> int_param(const ndis::host::param_list &params, std::string_view key)
+{
+    for (const auto &p : params) {
+        if (p.key.size() == key.size() && strncasecmp(p.key.c_str(), key.data(), key.size()) == 0) {
+            if (const auto *i = std::get_if<std::int64_t>(&p.value)) {
+                return *i;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> string_param(const ndis::host::param_list &params,
+                                        std::string_view key)
+{
+    for (const auto &p : params) {
+        if (p.key.size() == key.size() && strncasecmp(p.key.c_str(), key.data(), key.size()) == 0) {
+            if (const auto *s = std::get_if<std::string>(&p.value)) {
+                return *s;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+bool same(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// The demo's senders: every adapter pktgen binds to, with its loopback peer ("" : none).
+struct sender {
+    std::string adapter;
+    std::string peer;
+};
+
+std::vector<sender> senders_of(const ndis::host::topology &t)
+{
+    auto peer_of = [&t](const ndis::host::adapter_spec &a) -> std::string {
+        const auto pair = string_param(a.params, "Pair");
+        const auto pair_number = int_param(a.params, "Pair");
+        if (!pair && !pair_number) {
+            return {};
+        }
+        for (const auto &o : t.adapters) { // loopback: adapters with the same Pair are peers
+            if (!same(o.name, a.name) && same(o.driver, a.driver) &&
+                ((pair && string_param(o.params, "Pair") == pair) ||
+                 (pair_number && int_param(o.params, "Pair") == pair_number))) {
+                return o.name;
+            }
+        }
+        return {};
+    };
+    std::vector<sender> out;
+    for (const auto &a : t.adapters) {
+        bool bound = t.bindings.empty();
+        for (const auto &b : t.bindings) {
+            bound = bound || (same(b.adapter, a.name) && same(b.protocol, "pktgen"));
+        }
+        if (bound) {
+            out.push_back({a.name, same(a.driver, "loopback") ? peer_of(a) : std::string()});
+        }
+    }
+    return out;
+}
+
+#ifdef OPENNDIS_NDISCTL_HAVE_PKTGEN
+
+std::optional<PKTGEN_STATS> pktgen_stats(const std::string &adapter)
+{
+    PKTGEN_STATS st{};
+    if (PktgenGetStats(adapter.c_str(), &st) != NDIS_STATUS_SUCCESS) {
+        return std::nullopt;
+    }
+    return st;
+}
+
+// Distinct frames that came back for good (a PAUSED completion is sent again).
+std::uint64_t frames_done(const PKTGEN_STATS &st)
+{
+    return st.CompletedFrames - st.CompletedPaused;
+}
+
+int cmd_demo(double timeout)
+{
+    ndis::host::topology t;
+    std::string error;
+    if (!ndis::host::parse_topology(ndisctl::demo_topology, "demo.toml (embedded)", t, error)) {
+        return fail(error);
+    }
+    const std::vector<sender> senders = senders_of(t);
+    ndis::host::stack s;
+    if (!s.load_topology(t)) {
+        return fail(s.last_error());
+    }
+    install_signal_handlers();
+    fmt::print("ndisctl demo: pktgen over null and over a loopback pair "
+               "(examples/topologies/demo.toml)\n");
+    if (!s.start()) {
+        return fail(s.last_error());
+    }
+    const auto t0 = clock_type::now();
+    // Done when every transmitting binding has its Count back and every peer received it.
+    auto done = [&senders]() {
+        for (const sender &e : senders) {
+            const auto st = pktgen_stats(e.adapter);
+            if (!st) {
+                return false;
+            }
+            if (!st->Transmit) {
+                continue;
+            }
+            if (st->Count == 0 || frames_done(*st) < st->Count || st->OutstandingNbls != 0) {
+                return false;
+            }
+            if (!e.peer.empty()) {
+                const auto p = pktgen_stats(e.peer);
+                if (!p || p->PktgenFramesReceived < st->Count) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    };
+    bool finished = false;
+    while (g_signal.load() == 0 && seconds_since(t0) < timeout) {
+        if (done()) {
+            finished = true;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const double ran = seconds_since(t0);
+    // pktgen's numbers before the teardown unloads it.
+    std::vector<std::optional<PKTGEN_STATS>> stats, peers;
+    for (const sender &e : senders) {
+        stats.push_back(pktgen_stats(e.adapter));
+        peers.push_back(e.peer.empty() ? std::nullopt : pktgen_stats(e.peer));
+    }
+    const ndis::host::teardown_report r = s.stop();
+
+    bool matched = finished;
+    std::uint64_t frames = 0;
+    for (std::size_t i = 0; i < senders.size(); ++i) {
+        const sender &e = senders[i];
+        if (!stats[i]) {
+            fmt::print("  {:<6} pktgen is not bound: FAILED\n", e.adapter);
+            matched = false;
+            continue;
+        }
+        const PKTGEN_STATS &st = *stats[i];
+        if (!st.Transmit) {
+            continue;
+        }
+        frames += st.CompletedSuccess;
+        bool ok = st.Count != 0 && st.CompletedSuccess == st.Count &&
+                  st.FramesSent - st.RetriedFrames == st.Count;
+        std::string line = fmt::format("  {:<6} sent {} frames in {} calls, {} completed "
+                                       "SUCCESS",
+                                       e.adapter, st.FramesSent - st.RetriedFrames,
+                                       st.SendCalls, st.CompletedSuccess);
+        if (!e.peer.empty()) {
+            const std::uint64_t received = peers[i] ? peers[i]->PktgenFramesReceived : 0;
+            const std::uint64_t errors =
+                peers[i] ? peers[i]->SequenceErrors + peers[i]->PatternErrors : 0;
+            ok = ok && received == st.Count && errors == 0;
+            line += fmt::format("; {} received {} ({} errors)", e.peer, received, errors);
+        }
+        matched = matched && ok;
+        fmt::print("{}  {}\n", line, ok ? "ok" : fmt::format("EXPECTED {}", st.Count));
+    }
+    fmt::print("  {} frames completed in {:.3f} s: {:.2f} M frames/s\n", frames, ran,
+               ran > 0 ? static_cast<double>(frames) / ran / 1e6 : 0.0);
+    ndisctl::print_counters(stdout, s.adapters(), s.bindings(), ran);
+    const bool clean = ndisctl::print_teardown(stdout, r);
+    if (!finished) {
+        fmt::print(stderr, "ndisctl demo: pktgen did not finish within {} s\n", timeout);
+    }
+    if (!clean) {
+        fmt::print("demo: FAILED (something was left behind)\n");
+        return ndisctl::kExitLeftBehind;
+    }
+    if (!matched) {
+        fmt::print("demo: FAILED (counts differ from what the topology asks)\n");
+        return ndisctl::kExitDemoMismatch;
+    }
+    fmt::print("demo: OK\n");
+    return ndisctl::kExitOk;
+}
+
+#else
+
+int cmd_demo(double)
+{
+    return fail("this ndisctl was built without the built-in drivers (drivers/)");
+}
+
+#endif
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    CLI::App app{"ndisctl: run NDIS 6 drivers in a Linux process (OpenNDIS)", "ndisctl"};
+    app.set_version_flag("--version", "ndisctl (OpenNDIS) " OPENNDIS_VERSION_STRING);
+    app.require_subcommand(1);
+
+    std::string run_path;
+    double run_seconds = 0;
+    CLI::App *run = app.add_subcommand("run", "run a topology, tear it down, print counters");
+    run->add_option("topology", run_path, "topology file (TOML)")->required();
+    run->add_option("--seconds,-s", run_seconds,
+                    "how long to run (default: until SIGINT/SIGTERM)")
+        ->check(CLI::NonNegativeNumber);
+
+    double demo_timeout = 30;
+    CLI::App *demo = app.add_subcommand("demo", "pktgen over null and over a loopback pair");
+    demo->add_option("--timeout", demo_timeout, "give up after this many seconds")
+        ->check(CLI::PositiveNumber);
+
+    std::string validate_path;
+    bool no_load = false;
+    CLI::App *validate = app.add_subcommand("validate", "parse and check a topology file");
+    validate->add_option("topology", validate_path, "topology file (TOML)")->required();
+    validate->add_flag("--no-load", no_load,
+                       "do not load the drivers (checks the file alone)");
+
+    if (argc < 2) {
+        fmt::print(stderr, "{}", app.help());
+        return ndisctl::kExitLoadFailure;
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : ndisctl::kExitLoadFailure;
+    }
+    if (run->parsed()) {
+        return cmd_run(run_path, run_seconds);
+    }
+    if (demo->parsed()) {
+        return cmd_demo(demo_timeout);
+    }
+    if (validate->parsed()) {
+        return cmd_validate(validate_path, no_load);
+    }
+    return ndisctl::kExitLoadFailure;
+}
