@@ -2,6 +2,7 @@
 #include "core/pools.hpp"
 
 #include "core/nb_geometry.hpp"
+#include "kernel/irql.hpp"
 #include "kernel/memory.hpp"
 #include "verifier/verifier.hpp"
 
@@ -100,7 +101,7 @@ nbl_pool::nbl_pool(NDIS_HANDLE owner, const NET_BUFFER_LIST_POOL_PARAMETERS &p, 
                     return n + align16(p.DataSize);
                 }(),
                 verify),
-      owner_(owner),
+      creator_(kernel::current_driver()), owner_(owner),
       kind_(!p.fAllocateNetBuffer ? nbl_pool_kind::bare
             : p.DataSize == 0     ? nbl_pool_kind::with_nb
                                   : nbl_pool_kind::with_data),
@@ -396,7 +397,8 @@ nb_pool::nb_pool(NDIS_HANDLE owner, const NET_BUFFER_POOL_PARAMETERS &p, bool in
                     (p.DataSize != 0 ? sizeof(object_header) + sizeof(MDL) + align16(p.DataSize)
                                      : 0),
                 false),
-      owner_(owner), tag_(p.PoolTag), data_size_(p.DataSize), internal_(internal)
+      creator_(kernel::current_driver()), owner_(owner), tag_(p.PoolTag), data_size_(p.DataSize),
+      internal_(internal)
 {
     if (data_size_ != 0) {
         mdl_header_off_ = sizeof(object_header) + sizeof(NET_BUFFER);
@@ -645,6 +647,33 @@ live_counts count_live() noexcept
              static_cast<std::uint64_t>(g_live_buffer_mdls.load(std::memory_order_relaxed));
     c.contexts = static_cast<std::uint64_t>(g_live_context_blocks.load(std::memory_order_relaxed));
     return c;
+}
+
+driver_pool_usage pools_left_by(const kernel::driver_identity *driver, std::string &lines)
+{
+    driver_pool_usage u;
+    std::lock_guard<std::mutex> guard(pools().lock);
+    for (nbl_pool *p : pools().nbl_pools) {
+        if (p->internal() || p->creator() != driver) {
+            continue;
+        }
+        const std::size_t live = p->live_count();
+        ++u.pools;
+        u.objects += live;
+        lines += fmt::format("  {}{}: {} NBL(s) allocated\n", p->describe(),
+                             p->destroyed() ? " [freed, waiting for its NBLs]" : "", live);
+    }
+    for (nb_pool *p : pools().nb_pools) {
+        if (p->internal() || p->creator() != driver) {
+            continue;
+        }
+        const std::size_t live = p->live_count();
+        ++u.pools;
+        u.objects += live;
+        lines += fmt::format("  {}{}: {} NB(s) allocated\n", p->describe(),
+                             p->destroyed() ? " [freed, waiting for its NBs]" : "", live);
+    }
+    return u;
 }
 
 void append_leak_report(std::string &out)

@@ -17,6 +17,10 @@
 #include <cstdint>
 #include <string>
 
+namespace ndis::kernel {
+struct driver_identity;
+}
+
 namespace ndis::core {
 
 inline constexpr std::uint64_t kNblPoolMagic = 0x4E424C506F6F6C21ULL; // "NBLPool!"
@@ -53,6 +57,7 @@ public:
     ULONG data_size() const noexcept { return data_size_; }
     bool internal() const noexcept { return internal_; }
     NDIS_HANDLE owner() const noexcept { return owner_; }
+    const kernel::driver_identity *creator() const noexcept { return creator_; }
     std::string describe() const;
 
     // Runtime-owned pools for NdisAllocateClone/Fragment/Reassembled… with a NULL pool handle:
@@ -72,6 +77,7 @@ private:
     ~nbl_pool() override;
 
     pool_handle_block handle_{kNblPoolMagic, this};
+    const kernel::driver_identity *creator_; // the driver in whose call the pool was made
     NDIS_HANDLE owner_;
     nbl_pool_kind kind_;
     UCHAR protocol_id_;
@@ -103,6 +109,7 @@ public:
     ULONG data_size() const noexcept { return data_size_; }
     bool internal() const noexcept { return internal_; }
     NDIS_HANDLE owner() const noexcept { return owner_; }
+    const kernel::driver_identity *creator() const noexcept { return creator_; }
     std::string describe() const;
 
     static nb_pool *runtime_pool(); // DataSize 0, runtime-owned
@@ -118,6 +125,7 @@ private:
     ~nb_pool() override;
 
     pool_handle_block handle_{kNbPoolMagic, this};
+    const kernel::driver_identity *creator_;
     NDIS_HANDLE owner_;
     ULONG tag_;
     ULONG data_size_;
@@ -146,6 +154,14 @@ struct live_counts {
 };
 live_counts count_live() noexcept;
 void append_leak_report(std::string &out);
+
+// What the pools a driver created (inside one of its calls: DriverEntry, MiniportInitializeEx,
+// ProtocolBindAdapterEx …) still hold: pools not freed, and NBLs/NBs still allocated from its
+// pools (freed or not). One line per pool in `lines`. For the host's report at unload.
+struct driver_pool_usage {
+    std::uint64_t pools = 0, objects = 0;
+};
+driver_pool_usage pools_left_by(const kernel::driver_identity *driver, std::string &lines);
 
 // Context blocks made by NdisAllocateNetBufferListContext (and external base blocks).
 extern std::atomic<std::int64_t> g_live_context_blocks;

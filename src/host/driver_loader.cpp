@@ -1,6 +1,8 @@
 // host/driver_loader.cpp — see driver_loader.hpp.
 #include "host/driver_loader.hpp"
 
+#include "core/pools.hpp"
+
 #include "host/topology.hpp"
 #include "kernel/accounting.hpp"
 #include "kernel/memory.hpp"
@@ -380,6 +382,16 @@ void loaded_driver::unload(std::vector<std::string> &left_behind, std::uint64_t 
         left_behind.push_back(fmt::format("driver '{}': {} pool block(s), {} bytes not freed "
                                           "(NdisFreeMemory)\n{}",
                                           _name, m.blocks, m.bytes, lines));
+    }
+    {
+        std::string lines;
+        const core::driver_pool_usage pu = core::pools_left_by(_identity, lines);
+        if (pu.pools != 0) {
+            left_behind.push_back(fmt::format("driver '{}': {} NBL/NB pool(s) not freed or still "
+                                              "holding {} NBL(s)/NB(s) "
+                                              "(NdisFreeNetBufferList, NdisFreeNetBufferListPool)\n{}",
+                                              _name, pu.pools, pu.objects, lines));
+        }
     }
     kernel::report_driver_leaks(_identity, "DriverUnload");
     for (std::string &line : left_behind) {

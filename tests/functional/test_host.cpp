@@ -95,6 +95,9 @@ struct mp_adapter {
 
 NDIS_HANDLE g_mp_handle = nullptr;
 std::atomic<bool> g_mp_leak_on_halt{false};
+// rec_proto "forgets" its NBL pool at unbind (the test frees the pools afterwards).
+std::atomic<bool> g_proto_leak_pool{false};
+std::vector<NDIS_HANDLE> g_proto_leaked_pools;
 std::atomic<bool> g_mp_fail_init{false};
 std::vector<void *> g_mp_leaked_blocks; // plain pointers, not runtime objects
 constexpr ULONG kMpTag = 'pmeR';
@@ -294,7 +297,11 @@ NDIS_STATUS proto_unbind(NDIS_HANDLE, NDIS_HANDLE context)
         g_bindings.erase(std::remove(g_bindings.begin(), g_bindings.end(), b), g_bindings.end());
     }
     NdisCloseAdapterEx(b->handle);
-    NdisFreeNetBufferListPool(b->pool);
+    if (g_proto_leak_pool.load()) {
+        g_proto_leaked_pools.push_back(b->pool);
+    } else {
+        NdisFreeNetBufferListPool(b->pool);
+    }
     delete b;
     return NDIS_STATUS_SUCCESS;
 }
@@ -399,6 +406,7 @@ protected:
     {
         take_log();
         g_mp_leak_on_halt = false;
+        g_proto_leak_pool = false;
         g_mp_fail_init = false;
     }
 };
@@ -803,6 +811,26 @@ TEST_F(Host, LeftBehindMemoryIsReportedPerDriver) // VER-05
         NdisFreeMemoryWithTagPriority(nullptr, block, kMpTag);
     }
     g_mp_leaked_blocks.clear();
+}
+
+// Pools (and the NBLs in them) are blamed on the driver in whose call they were made: the
+// protocol that allocated its pool in ProtocolBindAdapterEx and never freed it is named, with the
+// pool's tag.
+TEST_F(Host, LeftBehindPoolsAreReportedPerDriver) // POOL-10, VER-05
+{
+    ndis::host::stack s;
+    ASSERT_TRUE(s.load_topology_string(kTwoAdapters, "l.toml")) << s.last_error();
+    ASSERT_TRUE(s.start()) << s.last_error();
+    g_proto_leak_pool = true;
+    const ndis::host::teardown_report r = s.stop();
+    EXPECT_FALSE(r.clean());
+    const std::string text = r.text();
+    EXPECT_NE(text.find("driver 'rec_proto': 2 NBL/NB pool(s)"), std::string::npos) << text;
+    EXPECT_EQ(text.find("driver 'rec_mp': 2 NBL/NB pool(s)"), std::string::npos) << text;
+    for (NDIS_HANDLE pool : g_proto_leaked_pools) {
+        NdisFreeNetBufferListPool(pool);
+    }
+    g_proto_leaked_pools.clear();
 }
 
 TEST_F(Host, ExternalDriverLoadFailuresNameThePathAndWhy)
