@@ -26,6 +26,7 @@ namespace {
 
 std::atomic<std::int64_t> g_control_timeout_ms{10000};
 thread_local const std::string *t_loading_service = nullptr;
+thread_local const param_map *t_loading_params = nullptr;
 std::atomic<ULONG> g_next_if_index{1};
 
 // A bind in progress: the BindContext the protocol passes to NdisOpenAdapterEx and
@@ -147,6 +148,10 @@ void set_loading_service(const std::string *name) noexcept
 const std::string *loading_service() noexcept
 {
     return t_loading_service;
+}
+void set_loading_params(const param_map *params) noexcept
+{
+    t_loading_params = params;
 }
 
 const char *to_string(adapter_state s) noexcept
@@ -282,6 +287,9 @@ NDIS_STATUS register_miniport(PDRIVER_OBJECT driver_object, PUNICODE_STRING regi
         d->name = "miniport";
     }
     d->identity = kernel::intern_driver(d->name);
+    if (t_loading_params != nullptr) {
+        d->params = *t_loading_params;
+    }
     d->driver_object = driver_object;
     d->driver_context = driver_context;
     std::memcpy(&d->chars, c, size);
@@ -360,6 +368,9 @@ NDIS_STATUS register_protocol(NDIS_HANDLE driver_context,
         return NDIS_STATUS_FAILURE;
     }
     p->identity = kernel::intern_driver(p->service);
+    if (t_loading_params != nullptr) {
+        p->params = *t_loading_params;
+    }
     p->driver_context = driver_context;
     std::memcpy(&p->chars, c, size);
     p->chars.Header.Size = static_cast<USHORT>(sizeof(p->chars));

@@ -239,6 +239,9 @@ stack_registry &registry();
 // calls so that a driver is known by its service name).
 void set_loading_service(const std::string *name) noexcept;
 const std::string *loading_service() noexcept;
+// The [driver.params] of the driver being loaded: a driver registered during its DriverEntry
+// gets them at once, so it can read them (NdisOpenConfigurationEx on its driver handle) there.
+void set_loading_params(const param_map *params) noexcept;
 
 miniport_driver *find_miniport(const std::string &service);
 protocol_driver *find_protocol(const std::string &name); // by registered Name or service

@@ -186,7 +186,7 @@ void loaded_driver::set_params(const core::param_map &params)
     }
 }
 
-bool loaded_driver::load(std::string &error)
+bool loaded_driver::load(std::string &error, const core::param_map *params)
 {
     PDRIVER_INITIALIZE entry = _entry;
     if (!_path.empty()) {
@@ -265,10 +265,12 @@ bool loaded_driver::load(std::string &error)
     }
     NTSTATUS status;
     core::set_loading_service(&_name);
+    core::set_loading_params(params);
     {
         kernel::driver_scope scope(_identity);
         status = entry(&_object, &_registry_path);
     }
+    core::set_loading_params(nullptr);
     core::set_loading_service(nullptr);
     if (kernel::current_irql() != PASSIVE_LEVEL) {
         kernel::set_irql(PASSIVE_LEVEL);

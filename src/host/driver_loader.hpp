@@ -42,7 +42,8 @@ public:
 
     // Resolves DriverEntry and calls it. On failure nothing stays registered or mapped and
     // `error` says why (naming the path and dlerror() for shared objects).
-    bool load(std::string &error);
+    // `params` ([driver.params]) are readable from DriverEntry on.
+    bool load(std::string &error, const core::param_map *params = nullptr);
     // Unloads (see above); appends one line per thing left behind to `left_behind` and adds
     // the timers / work items / pool blocks left to the counters.
     void unload(std::vector<std::string> &left_behind, std::uint64_t &timers,

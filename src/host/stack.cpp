@@ -413,7 +413,8 @@ struct stack::impl {
             d.loaded = std::make_unique<detail::loaded_driver>(d.spec.name, d.resolved_path,
                                                                d.spec.entry);
             std::string e;
-            if (!d.loaded->load(e)) {
+            const core::param_map params = to_param_map(d.spec.params);
+            if (!d.loaded->load(e, &params)) {
                 d.loaded.reset();
                 error = (d.spec.where_path.known() ? d.spec.where_path.prefix()
                                                    : d.spec.where.prefix()) +
@@ -421,7 +422,7 @@ struct stack::impl {
                 unload_all_quietly();
                 return false;
             }
-            d.loaded->set_params(to_param_map(d.spec.params));
+            d.loaded->set_params(params);
         }
         std::string problems;
         for (auto &a : adapters) {

@@ -377,7 +377,12 @@ NTSTATUS rec_proto_entry(PDRIVER_OBJECT driver, PUNICODE_STRING registry)
     pc.ReceiveNetBufferListsHandler = proto_receive;
     pc.SendNetBufferListsCompleteHandler = proto_send_complete;
     driver->DriverUnload = proto_unload;
-    return NdisRegisterProtocolDriver(nullptr, &pc, &g_proto_handle);
+    const NDIS_STATUS st = NdisRegisterProtocolDriver(nullptr, &pc, &g_proto_handle);
+    if (st == NDIS_STATUS_SUCCESS) {
+        // [driver.params] are readable inside DriverEntry, as the registry is on Windows.
+        note("proto:DriverEntry config:" + read_config(g_proto_handle));
+    }
+    return st;
 }
 
 // Drivers that go wrong in DriverEntry.
@@ -601,6 +606,7 @@ TEST_F(Host, BringUpAndTeardownFollowNdisOrder) // ST-02, ST-20, PS-06
         "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\rec_mp irql=0",
         "proto:DriverEntry \\Driver\\rec_proto "
         "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\rec_proto",
+        "proto:DriverEntry config:Num=7,Tag=-",
         "mp:Initialize Num=1,Tag=first",
         "mp:Initialize Num=2,Tag=-",
         "proto:Bind a0 driver:Num=7,Tag=-",
@@ -691,6 +697,16 @@ Tag = "b"
     EXPECT_TRUE(s.stop().clean());
 }
 
+TEST_F(Host, DriverParametersAreReadableInDriverEntry)
+{
+    ndis::host::stack s;
+    ASSERT_TRUE(s.load_topology_string(kTwoAdapters, "d.toml")) << s.last_error();
+    ASSERT_TRUE(s.start()) << s.last_error();
+    const auto log = take_log();
+    EXPECT_NE(std::find(log.begin(), log.end(), "proto:DriverEntry config:Num=7,Tag=-"), log.end());
+    EXPECT_TRUE(s.stop().clean());
+}
+
 TEST_F(Host, BindingToAnUnknownProtocolStartsNothing)
 {
     ndis::host::stack s;
@@ -746,6 +762,7 @@ TEST_F(Host, CheckLoadsAndUnloadsWithoutStarting)
         "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\rec_mp irql=0",
         "proto:DriverEntry \\Driver\\rec_proto "
         "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\rec_proto",
+        "proto:DriverEntry config:Num=7,Tag=-",
         "proto:Unload",
         "mp:Unload",
     };
