@@ -258,7 +258,7 @@ NDIS_EXPORTED_ROUTINE VOID NdisCancelOidRequest(NDIS_HANDLE NdisBindingHandle, P
     }
     adapter *a = b->target;
     ndis::kernel::driver_scope scope(a->driver->identity);
-    a->driver->chars.CancelOidRequestHandler(a->context, RequestId);
+    a->handlers->CancelOidRequestHandler(a->context, RequestId);
 }
 
 NDIS_EXPORTED_ROUTINE VOID NdisSendNetBufferLists(NDIS_HANDLE NdisBindingHandle,
@@ -295,9 +295,9 @@ NDIS_EXPORTED_ROUTINE VOID NdisCancelSendNetBufferLists(NDIS_HANDLE NdisBindingH
     }
     // CAN-04, §16 point 1: forwarded only to a miniport that registered MiniportCancelSend.
     adapter *a = b->target;
-    if (a->driver->chars.CancelSendHandler != nullptr) {
+    if (a->handlers->CancelSendHandler != nullptr) {
         ndis::kernel::driver_scope scope(a->driver->identity);
-        a->driver->chars.CancelSendHandler(a->context, CancelId);
+        a->handlers->CancelSendHandler(a->context, CancelId);
     }
 }
 

@@ -468,6 +468,7 @@ NDIS_STATUS adapter_initialize(miniport_driver *driver, const std::string &name,
     adapter *a = owned.get();
     a->handle.set(handle_kind::adapter, a);
     a->driver = driver;
+    a->handlers = &driver->chars;
     a->name = name;
     a->name_storage = to_wide(name);
     a->ndis_name = ndis_string(a->name_storage);
@@ -541,7 +542,7 @@ NDIS_STATUS adapter_restart(adapter *a)
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
-        status = a->driver->chars.RestartHandler(a->context, &rp);
+        status = a->handlers->RestartHandler(a->context, &rp);
     }
     if (status == NDIS_STATUS_PENDING) {
         if (!wait_for(a->restart_done, &status, api, "adapter '" + a->name + "'")) {
@@ -597,7 +598,7 @@ NDIS_STATUS adapter_pause(adapter *a)
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
-        status = a->driver->chars.PauseHandler(a->context, &pp);
+        status = a->handlers->PauseHandler(a->context, &pp);
     }
     if (status == NDIS_STATUS_PENDING) {
         wait_for(a->pause_done, &status, api, "adapter '" + a->name + "'");
@@ -652,7 +653,7 @@ NDIS_STATUS adapter_halt(adapter *a, NDIS_HALT_ACTION action)
     }
     {
         kernel::driver_scope scope(a->driver->identity);
-        a->driver->chars.HaltHandlerEx(a->context, action);
+        a->handlers->HaltHandlerEx(a->context, action);
     }
     a->state.store(adapter_state::halted);
     auto &r = registry();

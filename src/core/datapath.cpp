@@ -121,7 +121,7 @@ void deliver_return(adapter *a, PNET_BUFFER_LIST chain, std::size_t count)
 {
     {
         kernel::driver_scope scope(a->driver->identity);
-        a->driver->chars.ReturnNetBufferListsHandler(a->context, chain,
+        a->handlers->ReturnNetBufferListsHandler(a->context, chain,
                                                      truthful(0, NDIS_RETURN_FLAGS_DISPATCH_LEVEL));
     }
     a->returned.fetch_add(count, std::memory_order_relaxed);
@@ -282,7 +282,7 @@ void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags
     b->sent.fetch_add(count, std::memory_order_relaxed);
     a->sent.fetch_add(count, std::memory_order_relaxed);
     kernel::driver_scope scope(a->driver->identity);
-    a->driver->chars.SendNetBufferListsHandler(a->context, chain, port,
+    a->handlers->SendNetBufferListsHandler(a->context, chain, port,
                                                truthful(flags, NDIS_SEND_FLAGS_DISPATCH_LEVEL));
 }
 
@@ -566,7 +566,7 @@ NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request)
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
-        status = a->driver->chars.OidRequestHandler(a->context, request);
+        status = a->handlers->OidRequestHandler(a->context, request);
     }
     if (status != NDIS_STATUS_PENDING) {
         oid_binding(request) = nullptr; // completed: a later NdisMOidRequestComplete is a bug

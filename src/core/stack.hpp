@@ -142,8 +142,12 @@ public:
     param_map params;
     std::atomic<adapter_state> state{adapter_state::halted};
 
-    // From NdisMSetMiniportAttributes.
-    NDIS_HANDLE context = nullptr; // MiniportAdapterContext
+    // The handlers the runtime calls for this adapter and the context it passes them: the
+    // driver's own (set at initialize: &driver->chars and the MiniportAdapterContext from
+    // NdisMSetMiniportAttributes), unless a decorator (core/faulty) interposes on this adapter
+    // with its own table and context. Every call into the miniport goes through these two.
+    const NDIS_MINIPORT_DRIVER_CHARACTERISTICS *handlers = nullptr;
+    NDIS_HANDLE context = nullptr; // MiniportAdapterContext (or the decorator's)
     NET_IFINDEX if_index = 0;
     NET_LUID net_luid{};
     ULONG attribute_flags = 0;
