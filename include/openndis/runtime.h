@@ -48,6 +48,12 @@ NDIS_EXPORTED_ROUTINE SIZE_T OpenNdisLeakReport(_Out_writes_opt_(BufferSize) PCH
  * Count of them fail (as if memory ran out). Count 0 disarms. Process-wide. */
 NDIS_EXPORTED_ROUTINE VOID OpenNdisInjectAllocationFailures(_In_ ULONG Skip, _In_ ULONG Count);
 
+/* Makes NdisOpenAdapterEx and NdisCloseAdapterEx answer NDIS_STATUS_PENDING and finish later on
+ * a runtime worker thread, through ProtocolOpenAdapterCompleteEx / ProtocolCloseAdapterCompleteEx
+ * (NDIS may pend either; PS-04, PS-05). The binding handle and SelectedMediumIndex are written
+ * just before ProtocolOpenAdapterCompleteEx. Off by default. Process-wide. */
+NDIS_EXPORTED_ROUTINE VOID OpenNdisSetPendOpenClose(_In_ BOOLEAN Pend);
+
 /* ---- Verifier ----------------------------------------------------------------------------
  * A report names the API, the object, the rule and its SPEC ID, e.g.
  *   "NdisFreeNetBufferList: NBL 0x...: freed twice (POOL-08)". */

@@ -1,6 +1,7 @@
 // api/runtime_api.cpp — the embedding API of openndis/runtime.h: accounting and leak reports.
 #include "core/pools.hpp"
 #include "core/slab_pool.hpp"
+#include "core/stack.hpp"
 #include "kernel/accounting.hpp"
 #include "kernel/memory.hpp"
 #include "verifier/verifier.hpp"
@@ -59,6 +60,11 @@ NDIS_EXPORTED_ROUTINE SIZE_T OpenNdisLeakReport(PCHAR Buffer, SIZE_T BufferSize)
 NDIS_EXPORTED_ROUTINE VOID OpenNdisInjectAllocationFailures(ULONG Skip, ULONG Count)
 {
     ndis::core::slab_pool::inject_failures(Skip, Count);
+}
+
+NDIS_EXPORTED_ROUTINE VOID OpenNdisSetPendOpenClose(BOOLEAN Pend)
+{
+    ndis::core::set_pend_open_close(Pend != FALSE);
 }
 
 } // extern "C"

@@ -13,9 +13,11 @@
 // of a running adapter) are reported with their SPEC IDs and refused.
 #include "core/stack.hpp"
 
+#include "kernel/workitem.hpp"
 #include "verifier/verifier.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 
 namespace ndis::core {
@@ -28,6 +30,38 @@ std::atomic<std::int64_t> g_control_timeout_ms{10000};
 thread_local const std::string *t_loading_service = nullptr;
 thread_local const param_map *t_loading_params = nullptr;
 std::atomic<ULONG> g_next_if_index{1};
+std::atomic<bool> g_pend_open_close{false};
+
+// Runs `fn` later on a dispatcher worker thread at PASSIVE_LEVEL, as NDIS finishes a pended
+// operation on a thread of its own. False (nothing queued) when no work item can be had: the
+// caller then does the work synchronously instead of pending.
+bool run_on_worker(std::function<void()> fn)
+{
+    struct job {
+        std::function<void()> fn;
+        NDIS_HANDLE item = nullptr;
+    };
+    kernel::driver_scope runtime(nullptr); // the runtime's work item, not the calling driver's
+    NDIS_HANDLE item = kernel::workitem_allocate(nullptr);
+    if (item == nullptr) {
+        return false;
+    }
+    auto *j = new (std::nothrow) job{std::move(fn), item};
+    if (j == nullptr) {
+        kernel::workitem_free(item);
+        return false;
+    }
+    kernel::workitem_queue(
+        item,
+        [](PVOID context, NDIS_HANDLE) {
+            auto *jb = static_cast<job *>(context);
+            jb->fn();
+            kernel::workitem_free(jb->item);
+            delete jb;
+        },
+        j);
+    return true;
+}
 
 // A bind in progress: the BindContext the protocol passes to NdisOpenAdapterEx and
 // NdisCompleteBindAdapterEx.
@@ -125,6 +159,15 @@ void erase_owned(std::vector<std::unique_ptr<T>> &v, T *p)
 }
 
 } // namespace
+
+void set_pend_open_close(bool pend) noexcept
+{
+    g_pend_open_close.store(pend, std::memory_order_relaxed);
+}
+bool pend_open_close() noexcept
+{
+    return g_pend_open_close.load(std::memory_order_relaxed);
+}
 
 std::chrono::milliseconds control_timeout() noexcept
 {
@@ -720,6 +763,12 @@ NDIS_STATUS bind(protocol_driver *p, adapter *a, const param_map &params, bindin
             status = NDIS_STATUS_FAILURE;
         }
     }
+    if (op.opened != nullptr && op.opened->open_pended.load()) {
+        // A pended open is finished only when ProtocolOpenAdapterCompleteEx has returned (the
+        // protocol may have completed its bind from inside it, before that).
+        wait_for(op.opened->open_done, nullptr, "ProtocolOpenAdapterCompleteEx",
+                 "the runtime's pended open of '" + a->name + "'");
+    }
     op.in_bind.store(false);
     op.handle.clear();
     if (status != NDIS_STATUS_SUCCESS) {
@@ -787,7 +836,6 @@ NDIS_STATUS open_adapter(NDIS_HANDLE protocol_handle, NDIS_HANDLE binding_contex
     if (selected == open->MediumArraySize) {
         return NDIS_STATUS_UNSUPPORTED_MEDIA;
     }
-    *open->SelectedMediumIndex = selected;
     auto owned = std::make_unique<binding>();
     binding *b = owned.get();
     b->handle.set(handle_kind::binding, b);
@@ -795,7 +843,9 @@ NDIS_STATUS open_adapter(NDIS_HANDLE protocol_handle, NDIS_HANDLE binding_contex
     b->target = a;
     b->context = binding_context;
     b->params = *op->params;
-    b->state.store(binding_state::paused); // PS-06
+    // PS-06: a new binding is Paused (Opening while a pended open has not completed).
+    const bool pend = pend_open_close();
+    b->state.store(pend ? binding_state::opening : binding_state::paused);
     {
         auto &r = registry();
         std::lock_guard<std::recursive_mutex> g(r.lock);
@@ -807,6 +857,29 @@ NDIS_STATUS open_adapter(NDIS_HANDLE protocol_handle, NDIS_HANDLE binding_contex
         a->bindings.push_back(b);
     }
     op->opened = b;
+    if (pend) {
+        // PS-05: the binding handle and SelectedMediumIndex are defined only once
+        // ProtocolOpenAdapterCompleteEx is called; they are written just before it.
+        b->open_done.reset();
+        b->open_pended.store(true);
+        PUINT selected_index = open->SelectedMediumIndex;
+        if (run_on_worker([b, binding_handle, selected_index, selected] {
+                *selected_index = selected;
+                *binding_handle = b->ndis_handle();
+                b->state.store(binding_state::paused);
+                {
+                    kernel::driver_scope scope(b->protocol->identity);
+                    b->protocol->chars.OpenAdapterCompleteHandlerEx(b->context,
+                                                                    NDIS_STATUS_SUCCESS);
+                }
+                b->open_done.complete(NDIS_STATUS_SUCCESS);
+            })) {
+            return NDIS_STATUS_PENDING;
+        }
+        b->open_pended.store(false);
+        b->state.store(binding_state::paused);
+    }
+    *open->SelectedMediumIndex = selected;
     *binding_handle = b->ndis_handle();
     return NDIS_STATUS_SUCCESS;
 }
@@ -935,6 +1008,19 @@ NDIS_STATUS close_adapter(binding *b)
         erase_ptr(b->protocol->bindings, b);
     }
     b->state.store(binding_state::unbound);
+    if (pend_open_close()) {
+        b->close_pended.store(true);
+        if (run_on_worker([b] {
+                {
+                    kernel::driver_scope scope(b->protocol->identity);
+                    b->protocol->chars.CloseAdapterCompleteHandlerEx(b->context);
+                }
+                b->close_done.complete(NDIS_STATUS_SUCCESS);
+            })) {
+            return NDIS_STATUS_PENDING;
+        }
+        b->close_pended.store(false);
+    }
     b->close_done.complete(NDIS_STATUS_SUCCESS);
     return NDIS_STATUS_SUCCESS;
 }
@@ -963,6 +1049,11 @@ NDIS_STATUS unbind(binding *b)
                          "NdisCloseAdapterEx; the runtime closes the binding",
                          b->protocol->name, b->target->name);
         close_adapter(b);
+    }
+    if (b->close_pended.load()) {
+        // The binding lives until ProtocolCloseAdapterCompleteEx has returned.
+        wait_for(b->close_done, nullptr, "ProtocolCloseAdapterCompleteEx",
+                 "the runtime's pended close of '" + b->target->name + "'");
     }
     auto &r = registry();
     std::lock_guard<std::recursive_mutex> g(r.lock);

@@ -90,6 +90,12 @@ private:
     NDIS_STATUS status_ = NDIS_STATUS_PENDING;
 };
 
+// When on, NdisOpenAdapterEx and NdisCloseAdapterEx answer NDIS_STATUS_PENDING and finish on a
+// runtime worker thread through ProtocolOpenAdapterCompleteEx / ProtocolCloseAdapterCompleteEx,
+// as NDIS may do: a protocol that assumes they are synchronous is caught (PS-05).
+void set_pend_open_close(bool pend) noexcept;
+bool pend_open_close() noexcept;
+
 // How long the control thread waits for a driver to finish a pended operation.
 std::chrono::milliseconds control_timeout() noexcept;
 void set_control_timeout(std::chrono::milliseconds timeout) noexcept;
@@ -217,7 +223,9 @@ public:
     std::atomic<std::uint64_t> sent{0}, completed{0}, received{0};
 
     completion pnp_done;   // NetEventPause / NetEventRestart answered PENDING
+    completion open_done;  // a pended NdisOpenAdapterEx → ProtocolOpenAdapterCompleteEx returned
     completion close_done; // NdisCloseAdapterEx → ProtocolCloseAdapterCompleteEx
+    std::atomic<bool> open_pended{false}, close_pended{false};
     completion unbind_done;
     handle_block unbind_context;
 

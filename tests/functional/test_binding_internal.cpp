@@ -861,3 +861,60 @@ TEST(Initialize, ST02_FailedInitializeLeavesNothing)
     EXPECT_TRUE(r.adapters.empty());
     EXPECT_TRUE(Stack::core(mp)->adapters.empty());
 }
+
+// ================================ pended open and close ==========================================
+
+namespace {
+
+// Turns on the runtime's pended open/close for one test.
+struct PendOpenClose {
+    PendOpenClose() { OpenNdisSetPendOpenClose(TRUE); }
+    ~PendOpenClose() { OpenNdisSetPendOpenClose(FALSE); }
+};
+
+} // namespace
+
+// PS-04, PS-05: NdisOpenAdapterEx may answer PENDING; the open finishes on another thread in
+// ProtocolOpenAdapterCompleteEx, and only then are the binding handle and SelectedMediumIndex
+// defined (written before the call). The binding is Paused after it (PS-06) and works as usual;
+// NdisCloseAdapterEx may pend too, and the binding lives until ProtocolCloseAdapterCompleteEx.
+TEST_F(Binding, PS04_PS05_PendedOpenAndCloseCompleteThroughTheirHandlers)
+{
+    PendOpenClose pend;
+    InjectBinding *b = s.bind(*p, a, {}, /*restart=*/false);
+    ASSERT_NE(b, nullptr);
+    EXPECT_TRUE(b->open_pended.load()) << "NdisOpenAdapterEx answered PENDING";
+    EXPECT_EQ(b->open_complete_calls.load(), 1);
+    EXPECT_EQ(b->open_complete_status.load(), NDIS_STATUS_SUCCESS);
+    ASSERT_NE(b->handle, nullptr);
+    EXPECT_EQ(b->open_complete_handle.load(), b->handle)
+        << "the binding handle is written before ProtocolOpenAdapterCompleteEx (PS-05)";
+    EXPECT_EQ(b->selected_medium, 0u);
+    EXPECT_EQ(Stack::core(b)->state.load(), core::binding_state::paused);
+    ASSERT_EQ(core::binding_restart(Stack::core(b)), NDIS_STATUS_SUCCESS);
+    const auto t = b->send({.nbls = 3});
+    EXPECT_EQ(b->completion_status().at(t[2]), NDIS_STATUS_SUCCESS);
+    EXPECT_EQ(a->captured_count(), 3u);
+
+    ASSERT_EQ(core::unbind(Stack::core(b)), NDIS_STATUS_SUCCESS);
+    EXPECT_EQ(b->close_status.load(), NDIS_STATUS_PENDING);
+    EXPECT_EQ(b->close_complete_calls.load(), 1);
+    auto &r = core::registry();
+    std::lock_guard<std::recursive_mutex> g(r.lock);
+    EXPECT_TRUE(r.bindings.empty());
+}
+
+// PS-03 with PS-05: a protocol that pends its bind and opens from another thread, where the open
+// pends too, is bound once both have completed.
+TEST_F(Binding, PS03_PS05_PendedBindWithPendedOpen)
+{
+    PendOpenClose pend;
+    p->bind_mode.store(BindMode::PendFromThread);
+    InjectBinding *b = s.bind(*p, a);
+    ASSERT_NE(b, nullptr);
+    EXPECT_TRUE(b->open_pended.load());
+    EXPECT_EQ(b->open_complete_calls.load(), 1);
+    EXPECT_EQ(Stack::core(b)->state.load(), core::binding_state::running);
+    const auto t = b->send({.nbls = 2});
+    EXPECT_EQ(b->completion_status().at(t[1]), NDIS_STATUS_SUCCESS);
+}

@@ -1095,3 +1095,34 @@ TEST_F(Host, CApiTopologyErrorsGoToTheBuffer)
 }
 
 } // namespace
+
+// PS-05: the built-in pktgen copes with an NdisOpenAdapterEx and an NdisCloseAdapterEx that
+// pend (ProtocolOpenAdapterCompleteEx / ProtocolCloseAdapterCompleteEx from a runtime thread).
+TEST(HostBuiltins, PS05_PktgenWithPendedOpenAndClose)
+{
+    OpenNdisSetPendOpenClose(TRUE);
+    ndis::host::stack s;
+    ASSERT_TRUE(s.load_topology_string(R"(
+[[driver]]
+name = "null"
+[[driver]]
+name = "pktgen"
+[driver.params]
+Count = 500
+[[adapter]]
+name = "n0"
+driver = "null"
+)",
+                                       "pend.toml"))
+        << s.last_error();
+    ASSERT_TRUE(s.start()) << s.last_error();
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (s.adapter("n0")->completed < 500 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+    }
+    const ndis::host::teardown_report r = s.stop();
+    OpenNdisSetPendOpenClose(FALSE);
+    EXPECT_TRUE(r.clean()) << r.text();
+    EXPECT_EQ(s.adapter("n0")->completed, 500u);
+    EXPECT_EQ(s.bindings().size(), 1u);
+}

@@ -1389,9 +1389,13 @@ NDIS_STATUS InjectUnbind(NDIS_HANDLE, NDIS_HANDLE ProtocolBindingContext)
     return static_cast<InjectBinding *>(ProtocolBindingContext)->on_unbind();
 }
 
-VOID InjectOpenComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS)
+VOID InjectOpenComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status)
 {
-    static_cast<InjectBinding *>(ProtocolBindingContext)->open_complete_calls.fetch_add(1);
+    auto *b = static_cast<InjectBinding *>(ProtocolBindingContext);
+    b->open_complete_status.store(Status);
+    b->open_complete_handle.store(b->handle);
+    b->open_complete_calls.fetch_add(1);
+    NdisSetEvent(&b->open_done);
 }
 
 VOID InjectCloseComplete(NDIS_HANDLE ProtocolBindingContext)
@@ -1504,6 +1508,7 @@ InjectBinding::InjectBinding(InjectProtocol *p) : protocol(p), id(g_next_id.fetc
 {
     NdisAllocateSpinLock(&lock_);
     NdisInitializeEvent(&close_done);
+    NdisInitializeEvent(&open_done);
 }
 
 InjectBinding::~InjectBinding()
@@ -1524,8 +1529,14 @@ NDIS_STATUS InjectBinding::open(NDIS_HANDLE bind_context)
     op.SelectedMediumIndex = &selected_medium;
     op.FrameTypeArray = frames;
     op.FrameTypeArraySize = 2;
-    const NDIS_STATUS s =
+    NdisResetEvent(&open_done);
+    NDIS_STATUS s =
         NdisOpenAdapterEx(protocol->protocol_handle, this, &op, bind_context, &handle);
+    if (s == NDIS_STATUS_PENDING) {
+        // PS-05: handle and selected_medium are defined once ProtocolOpenAdapterCompleteEx ran.
+        open_pended.store(true);
+        s = NdisWaitEvent(&open_done, 5000) ? open_complete_status.load() : NDIS_STATUS_FAILURE;
+    }
     open_status = s;
     if (s == NDIS_STATUS_SUCCESS) {
         tx_.open(handle, kTxPoolTag);
@@ -1930,6 +1941,7 @@ NDIS_STATUS InjectBinding::on_unbind()
     }
     NdisResetEvent(&close_done);
     const NDIS_STATUS s = NdisCloseAdapterEx(handle);
+    close_status.store(s);
     if (s == NDIS_STATUS_PENDING) {
         NdisWaitEvent(&close_done, 5000);
     }

@@ -473,6 +473,10 @@ public:
     NDIS_STATUS binding_config_open_status = NDIS_STATUS_FAILURE;
     std::atomic<bool> unbound{false};
     std::atomic<int> open_complete_calls{0}, close_complete_calls{0};
+    std::atomic<bool> open_pended{false};                  // NdisOpenAdapterEx answered PENDING
+    std::atomic<NDIS_STATUS> open_complete_status{NDIS_STATUS_PENDING};
+    std::atomic<NDIS_HANDLE> open_complete_handle{nullptr}; // `handle` seen inside OpenComplete
+    std::atomic<NDIS_STATUS> close_status{NDIS_STATUS_PENDING}; // NdisCloseAdapterEx's answer
 
     // ---- send ----
     // Builds a chain (SourceHandle = this binding) and returns the tags in chain order.
@@ -544,6 +548,7 @@ public:
     void on_status(PNDIS_STATUS_INDICATION indication);
     void on_oid_complete(PNDIS_OID_REQUEST request, NDIS_STATUS status);
     NDIS_EVENT close_done;
+    NDIS_EVENT open_done;
 
 private:
     struct SendRecord;
