@@ -153,14 +153,8 @@ NDIS_EXPORTED_ROUTINE VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE Minipo
 NDIS_EXPORTED_ROUTINE VOID NdisMResetComplete(NDIS_HANDLE MiniportAdapterHandle,
                                               NDIS_STATUS Status, BOOLEAN AddressingReset)
 {
-    (void)Status;
-    (void)AddressingReset;
-    // Resets are started only by the runtime (ST-17), and it has not started one.
     if (adapter *a = adapter_or_report("NdisMResetComplete", MiniportAdapterHandle)) {
-        ndis::verifier::report(failure::state_transition_illegal, "NdisMResetComplete", a,
-                               "adapter '{}' completes a reset that is not pending (ST-17, "
-                               "0x7C/0x0F)",
-                               a->name);
+        reset_complete(a, Status, AddressingReset); // ST-17
     }
 }
 

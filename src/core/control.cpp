@@ -450,6 +450,7 @@ NDIS_STATUS set_attributes(adapter *a, const NDIS_MINIPORT_ADAPTER_ATTRIBUTES *a
         }
         a->context = r.MiniportAdapterContext;
         a->attribute_flags = r.AttributeFlags;
+        a->check_for_hang_seconds = r.CheckForHangTimeInSeconds;
         a->registration_set = true;
         return NDIS_STATUS_SUCCESS;
     }
@@ -562,6 +563,7 @@ NDIS_STATUS adapter_initialize(miniport_driver *driver, const std::string &name,
         std::lock_guard<std::recursive_mutex> g(r.lock);
         driver->adapters.push_back(a);
     }
+    check_for_hang_start(a); // ST-18
     *out = a;
     return NDIS_STATUS_SUCCESS;
 }
@@ -569,6 +571,7 @@ NDIS_STATUS adapter_initialize(miniport_driver *driver, const std::string &name,
 NDIS_STATUS adapter_restart(adapter *a)
 {
     constexpr const char *api = "MiniportRestart";
+    std::lock_guard<std::recursive_mutex> control(a->control_lock); // ST-07
     if (a->state.load() != adapter_state::paused) {
         verifier::report(failure::state_transition_illegal, api, a,
                          "adapter '{}' cannot restart from {} (only from Paused)", a->name,
@@ -613,6 +616,7 @@ void restart_complete(adapter *a, NDIS_STATUS status)
 NDIS_STATUS adapter_pause(adapter *a)
 {
     constexpr const char *api = "MiniportPause";
+    std::lock_guard<std::recursive_mutex> control(a->control_lock); // ST-07
     // ST-20: the bindings above pause first.
     std::vector<binding *> above;
     {
@@ -676,6 +680,7 @@ void pause_complete(adapter *a)
 NDIS_STATUS adapter_halt(adapter *a, NDIS_HALT_ACTION action)
 {
     constexpr const char *api = "MiniportHaltEx";
+    std::unique_lock<std::recursive_mutex> control(a->control_lock); // ST-07
     if (a->state.load() == adapter_state::running) {
         adapter_pause(a);
     }
@@ -688,17 +693,30 @@ NDIS_STATUS adapter_halt(adapter *a, NDIS_HALT_ACTION action)
             return NDIS_STATUS_INVALID_STATE;
         }
     }
-    if (a->state.load() != adapter_state::paused) {
+    // ST-12: only from Paused. A shut-down adapter (ST-23) is also halted at teardown, so that
+    // the driver can free what it allocated — the one call that reaches it after Shutdown.
+    const adapter_state st = a->state.load();
+    if (st != adapter_state::paused && st != adapter_state::shutdown) {
         verifier::report(failure::state_transition_illegal, api, a,
                          "adapter '{}' cannot halt from {} (ST-12: only from Paused)", a->name,
-                         to_string(a->state.load()));
+                         to_string(st));
         return NDIS_STATUS_INVALID_STATE;
+    }
+    // ST-12: never while sends are outstanding; a reset or hang check in progress finishes first.
+    check_for_hang_stop(a);
+    { std::lock_guard<std::mutex> no_reset(a->reset_lock); }
+    if (a->sends_outstanding.load() > 0 || a->receives_outstanding.load() > 0) {
+        verifier::report(failure::halt_with_outstanding, api, a,
+                         "adapter '{}' is halted with {} send(s) and {} indicated receive(s) "
+                         "outstanding (ST-12)",
+                         a->name, a->sends_outstanding.load(), a->receives_outstanding.load());
     }
     {
         kernel::driver_scope scope(a->driver->identity);
         a->handlers->HaltHandlerEx(a->context, action);
     }
     a->state.store(adapter_state::halted);
+    control.unlock(); // the adapter (and its lock) goes away now
     auto &r = registry();
     std::lock_guard<std::recursive_mutex> g(r.lock);
     erase_ptr(a->driver->adapters, a);
@@ -712,6 +730,7 @@ NDIS_STATUS adapter_halt(adapter *a, NDIS_HALT_ACTION action)
 NDIS_STATUS bind(protocol_driver *p, adapter *a, const param_map &params, binding **out)
 {
     constexpr const char *api = "ProtocolBindAdapterEx";
+    std::lock_guard<std::recursive_mutex> control(a->control_lock); // ST-07
     *out = nullptr;
     bind_operation op;
     op.handle.set(handle_kind::bind_context, &op);
@@ -928,6 +947,7 @@ void pnp_complete(binding *b, NDIS_STATUS status)
 NDIS_STATUS binding_restart(binding *b)
 {
     constexpr const char *api = "ProtocolNetPnPEvent(NetEventRestart)";
+    std::lock_guard<std::recursive_mutex> control(b->target->control_lock); // ST-07
     if (b->state.load() != binding_state::paused) {
         verifier::report(failure::state_transition_illegal, api, b,
                          "binding of '{}' cannot restart from {}", b->protocol->name,
@@ -947,6 +967,7 @@ NDIS_STATUS binding_restart(binding *b)
 NDIS_STATUS binding_pause(binding *b)
 {
     constexpr const char *api = "ProtocolNetPnPEvent(NetEventPause)";
+    std::lock_guard<std::recursive_mutex> control(b->target->control_lock); // ST-07
     if (b->state.load() != binding_state::running) {
         return b->state.load() == binding_state::paused ? NDIS_STATUS_SUCCESS
                                                         : NDIS_STATUS_INVALID_STATE;
@@ -1028,6 +1049,7 @@ NDIS_STATUS close_adapter(binding *b)
 NDIS_STATUS unbind(binding *b)
 {
     constexpr const char *api = "ProtocolUnbindAdapterEx";
+    std::lock_guard<std::recursive_mutex> control(b->target->control_lock); // ST-07
     if (b->state.load() == binding_state::running) {
         binding_pause(b);
     }

@@ -271,11 +271,18 @@ void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags
     // Pausing or Paused (ST-04, PS-19). The adapter must be Running.
     const binding_state bs = b->state.load(std::memory_order_seq_cst);
     if ((bs != binding_state::running && bs != binding_state::restarting) ||
-        a->state.load(std::memory_order_seq_cst) != adapter_state::running) [[unlikely]] {
-        // Completed by the runtime (ST-04, PS-19); still counted on the binding until the
-        // protocol has had it back, so a pause cannot finish in the middle of this completion.
+        a->state.load(std::memory_order_seq_cst) != adapter_state::running ||
+        a->resetting.load(std::memory_order_seq_cst)) [[unlikely]] {
+        // Completed by the runtime (ST-04, PS-19; during a reset with RESET_IN_PROGRESS, see
+        // reset_power.cpp); still counted on the binding until the protocol has had it back, so
+        // a pause cannot finish in the middle of this completion.
+        const bool paused = bs != binding_state::running && bs != binding_state::restarting;
+        const NDIS_STATUS why =
+            !paused && a->state.load() == adapter_state::running && a->resetting.load()
+                ? NDIS_STATUS_RESET_IN_PROGRESS
+                : NDIS_STATUS_PAUSED;
         a->sends_outstanding.fetch_sub(n, std::memory_order_acq_rel);
-        complete_to_originators(chain, NDIS_STATUS_PAUSED);
+        complete_to_originators(chain, why);
         b->sends_outstanding.fetch_sub(n, std::memory_order_acq_rel);
         return;
     }
@@ -563,6 +570,7 @@ NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request)
     }
     adapter *a = b->target;
     oid_binding(request) = b;
+    reinterpret_cast<PVOID *>(request->NdisReserved)[1] = nullptr; // not a runtime request
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
@@ -580,6 +588,9 @@ NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request)
 void oid_complete(adapter *a, PNDIS_OID_REQUEST request, NDIS_STATUS status)
 {
     constexpr const char *api = "NdisMOidRequestComplete";
+    if (runtime_oid_complete(a, request, status)) {
+        return; // one the runtime made itself (power, replay after a reset)
+    }
     binding *b = request != nullptr ? oid_binding(request) : nullptr;
     if (b == nullptr || binding::from_handle(b->ndis_handle()) != b || b->target != a) {
         verifier::report(failure::oid_complete_unexpected, api, request,

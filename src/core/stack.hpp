@@ -191,6 +191,30 @@ public:
     std::atomic<bool> pause_pending{false}, restart_pending{false};
     bool in_initialize = false;
 
+    // One control operation at a time per adapter (ST-07: no pause, restart, halt or power
+    // request while another is in progress); a reset takes only reset_lock (ST-14: it may
+    // overlap a pause). Recursive: a halt pauses first, a pause pauses the bindings above.
+    std::recursive_mutex control_lock;
+    std::mutex reset_lock;
+
+    // Reset (ST-14 … ST-17). While `resetting`, new sends are completed by the runtime with
+    // NDIS_STATUS_RESET_IN_PROGRESS; `reset_pending`: MiniportResetEx answered PENDING and
+    // NdisMResetComplete has not come yet.
+    std::atomic<bool> resetting{false}, reset_pending{false};
+    completion reset_done;
+    std::atomic<BOOLEAN> reset_addressing{FALSE};
+    std::atomic<std::uint64_t> resets{0}, hangs{0};
+
+    // Check-for-hang (ST-18): CheckForHangTimeInSeconds from the registration attributes; the
+    // runtime's periodic timer while the adapter exists; runtime work items (resets started by
+    // a hang) still holding the adapter, which a halt waits for.
+    UINT check_for_hang_seconds = 0;
+    NDIS_HANDLE check_for_hang_timer = nullptr;
+    std::atomic<std::int64_t> deferred_in_flight{0};
+
+    // Power (ST-19): the device state the last successful OID_PNP_SET_POWER set.
+    std::atomic<NDIS_DEVICE_POWER_STATE> power{NdisDeviceStateD0};
+
     NDIS_HANDLE ndis_handle() noexcept { return &handle; }
     static adapter *from_handle(NDIS_HANDLE h) noexcept
     {
@@ -299,6 +323,33 @@ NDIS_STATUS binding_restart(binding *b);
 NDIS_STATUS binding_pause(binding *b);
 // ProtocolUnbindAdapterEx (the protocol closes the binding inside it); pauses first.
 NDIS_STATUS unbind(binding *b);
+
+// MiniportResetEx (ST-14 … ST-17): RESET_START up, the reset (waited for when pended), the
+// packet filter and multicast list replayed after an addressing reset, RESET_END up. Sends made
+// during the reset complete with NDIS_STATUS_RESET_IN_PROGRESS. Any state from Paused to Pausing;
+// the adapter state does not change. NDIS_STATUS_NOT_SUPPORTED without a ResetHandlerEx.
+NDIS_STATUS adapter_reset(adapter *a);
+void reset_complete(adapter *a, NDIS_STATUS status, BOOLEAN addressing_reset);
+// OID_PNP_SET_POWER to the miniport (ST-19), from the runtime; the adapter's state is left as it
+// is (the host pauses the stack first, as NDIS 6 does: see power_cycle in src/host).
+NDIS_STATUS adapter_set_power(adapter *a, NDIS_DEVICE_POWER_STATE state);
+// MiniportShutdownEx (ST-23): from Paused, Restarting, Running or Pausing to Shutdown, which is
+// terminal: nothing but the final halt at teardown reaches the adapter afterwards.
+NDIS_STATUS adapter_shutdown(adapter *a, NDIS_SHUTDOWN_ACTION action = NdisShutdownPowerOff);
+// Starts / stops the check-for-hang timer (adapter_initialize / adapter_halt call these).
+void check_for_hang_start(adapter *a);
+void check_for_hang_stop(adapter *a);
+// Overrides every adapter's check-for-hang period (0: the adapter's own, default 2 s). Tests.
+void set_check_for_hang_interval(std::chrono::milliseconds interval) noexcept;
+
+// An OID request the runtime itself makes to a miniport (not on behalf of a binding); waits for
+// a pended one. Used for OID_PNP_SET_POWER and the replay after an addressing reset.
+NDIS_STATUS runtime_oid(adapter *a, NDIS_REQUEST_TYPE type, NDIS_OID oid, void *buffer,
+                        ULONG length);
+// True (and the request finished) when `request` was one of runtime_oid's.
+bool runtime_oid_complete(adapter *a, PNDIS_OID_REQUEST request, NDIS_STATUS status);
+// A status indication the runtime itself makes to every open binding of `a` (RESET_START …).
+void indicate_runtime_status(adapter *a, NDIS_STATUS code, void *buffer, ULONG length);
 
 // What NdisMDeregisterMiniportDriver / NdisDeregisterProtocolDriver do: unbind and halt
 // whatever the driver still has, then forget it. (The host runs the driver's unload routine,

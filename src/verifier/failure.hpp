@@ -103,7 +103,11 @@ namespace ndis::verifier {
     X(pnp_complete_unexpected, 124, "PS-19")       /* NdisCompleteNetPnPEvent misuse */         \
     X(config_bad, 125, "VER-01")                   /* configuration API misuse */               \
     X(completion_source_unknown, 126, "MS-11")     /* completed NBL's SourceHandle unknown */  \
-    X(protocol_ndis_version_bad, 127, "PS-01")     /* protocol MajorNdisVersion is not 6 */
+    X(protocol_ndis_version_bad, 127, "PS-01")     /* protocol MajorNdisVersion is not 6 */     \
+    X(reset_complete_unexpected, 128, "ST-17")     /* NdisMResetComplete, no pending reset */   \
+    X(reset_left_sends, 129, "ST-16")              /* 6.30+ reset done with sends held */       \
+    X(reset_return_bad, 130, "ST-15")              /* MiniportResetEx returned a bad status */  \
+    X(halt_with_outstanding, 131, "ST-12")         /* halt with sends/receives/OIDs pending */
 
 enum class failure : std::uint16_t {
 #define OPENNDIS_FAILURE_ENUM(name, number, spec) name = number,
