@@ -683,7 +683,11 @@ TEST(Registration, MS01_MS02_MiniportCharacteristics)
         {"no_pause", [](auto &c) { c.PauseHandler = nullptr; }, NDIS_STATUS_BAD_CHARACTERISTICS},
         {"no_oid", [](auto &c) { c.OidRequestHandler = nullptr; },
          NDIS_STATUS_BAD_CHARACTERISTICS},
-        {"hang_without_reset", [hang](auto &c) { c.CheckForHangHandlerEx = hang; },
+        {"hang_without_reset",
+         [hang](auto &c) {
+             c.CheckForHangHandlerEx = hang;
+             c.ResetHandlerEx = nullptr;
+         },
          NDIS_STATUS_BAD_CHARACTERISTICS},
         {"hang_with_reset",
          [hang, reset](auto &c) {

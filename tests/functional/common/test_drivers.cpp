@@ -419,6 +419,8 @@ MINIPORT_CANCEL_SEND CaptureCancelSend;
 MINIPORT_DEVICE_PNP_EVENT_NOTIFY CaptureDevicePnp;
 MINIPORT_SHUTDOWN CaptureShutdown;
 MINIPORT_CANCEL_OID_REQUEST CaptureCancelOid;
+MINIPORT_RESET CaptureReset;
+MINIPORT_CHECK_FOR_HANG CaptureCheckForHang;
 KDEFERRED_ROUTINE CaptureDpc;
 KDEFERRED_ROUTINE CaptureFlushDpc;
 
@@ -475,9 +477,23 @@ VOID CaptureReturn(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBuffe
     static_cast<CaptureAdapter *>(MiniportAdapterContext)->on_return(NetBufferLists, ReturnFlags);
 }
 
-VOID CaptureCancelSend(NDIS_HANDLE, PVOID) {}
+VOID CaptureCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
+{
+    static_cast<CaptureAdapter *>(MiniportAdapterContext)->on_cancel_send(CancelId);
+}
 VOID CaptureDevicePnp(NDIS_HANDLE, PNET_DEVICE_PNP_EVENT) {}
-VOID CaptureShutdown(NDIS_HANDLE, NDIS_SHUTDOWN_ACTION) {}
+VOID CaptureShutdown(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION)
+{
+    static_cast<CaptureAdapter *>(MiniportAdapterContext)->shutdown_calls.fetch_add(1);
+}
+NDIS_STATUS CaptureReset(NDIS_HANDLE MiniportAdapterContext, PBOOLEAN AddressingReset)
+{
+    return static_cast<CaptureAdapter *>(MiniportAdapterContext)->on_reset(AddressingReset);
+}
+BOOLEAN CaptureCheckForHang(NDIS_HANDLE MiniportAdapterContext)
+{
+    return static_cast<CaptureAdapter *>(MiniportAdapterContext)->on_check_for_hang();
+}
 VOID CaptureCancelOid(NDIS_HANDLE, PVOID) {}
 
 VOID CaptureDpc(PKDPC, PVOID DeferredContext, PVOID, PVOID)
@@ -514,6 +530,10 @@ NTSTATUS CaptureMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING
     c.DevicePnPEventNotifyHandler = CaptureDevicePnp;
     c.ShutdownHandlerEx = CaptureShutdown;
     c.CancelOidRequestHandler = CaptureCancelOid;
+    c.ResetHandlerEx = CaptureReset;
+    if (m->register_check_for_hang) {
+        c.CheckForHangHandlerEx = CaptureCheckForHang;
+    }
     if (m->tweak) {
         m->tweak(c);
     }
@@ -757,13 +777,19 @@ void CaptureAdapter::on_send(PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULON
     }
     const SendPolicy pol = policy_;
     const bool paused = paused_;
-    if (!paused && pol.completer != Completer::Inline) {
+    const bool low_power = power.load() != NdisDeviceStateD0;
+    if (!paused && !low_power && pol.completer != Completer::Inline) {
         pending_.push_back(batch);
     }
     NdisReleaseSpinLock(&lock_);
 
     // IRQL-03: the flag tells us the IRQL; no need to ask.
     const bool at_dispatch = (flags & NDIS_SEND_FLAGS_DISPATCH_LEVEL) != 0;
+    if (low_power && !paused) { // ST-19: powered down, every send is rejected
+        complete_batches({batch}, Grouping::PerSend, false, NDIS_STATUS_LOW_POWER_STATE,
+                         FlagMode::Truth, at_dispatch);
+        return;
+    }
     if (paused) { // ST-04: a paused miniport rejects at once
         complete_batches({batch}, Grouping::PerSend, false, NDIS_STATUS_PAUSED, FlagMode::Truth,
                          at_dispatch);
@@ -1168,7 +1194,26 @@ NDIS_STATUS CaptureAdapter::handle_oid(PNDIS_OID_REQUEST request)
 
 NDIS_STATUS CaptureAdapter::on_oid(PNDIS_OID_REQUEST request)
 {
-    const NDIS_STATUS status = handle_oid(request);
+    NDIS_STATUS status;
+    if (request->RequestType == NdisRequestSetInformation &&
+        request->DATA.SET_INFORMATION.Oid == OID_PNP_SET_POWER) {
+        // ST-19: going to low power, everything held is finished first.
+        if (request->DATA.SET_INFORMATION.InformationBufferLength <
+            sizeof(NDIS_DEVICE_POWER_STATE)) {
+            status = NDIS_STATUS_INVALID_LENGTH;
+        } else {
+            NDIS_DEVICE_POWER_STATE state;
+            std::memcpy(&state, request->DATA.SET_INFORMATION.InformationBuffer, sizeof state);
+            power.store(state);
+            if (state != NdisDeviceStateD0) {
+                complete_batches(take_batches(), Grouping::PerSend, false,
+                                 NDIS_STATUS_LOW_POWER_STATE, FlagMode::Truth, false);
+            }
+            status = NDIS_STATUS_SUCCESS;
+        }
+    } else {
+        status = handle_oid(request);
+    }
     const bool pended = driver->oid_pended.load();
     NdisAcquireSpinLock(&lock_);
     oids_.push_back({request->RequestType, request->DATA.QUERY_INFORMATION.Oid, status, pended});
@@ -1204,6 +1249,60 @@ NDIS_STATUS CaptureAdapter::on_pause(PNDIS_MINIPORT_PAUSE_PARAMETERS params)
         return NDIS_STATUS_PENDING;
     }
     return NDIS_STATUS_SUCCESS;
+}
+
+NDIS_STATUS CaptureAdapter::on_reset(PBOOLEAN addressing_reset)
+{
+    reset_calls.fetch_add(1);
+    reset_irql.store(KeGetCurrentIrql());
+    const NDIS_STATUS status = driver->reset_status.load();
+    const bool addressing = driver->reset_addressing.load();
+    // ST-16: sends held at the reset come back with RESET_IN_PROGRESS before it completes.
+    if (driver->reset_flushes.load()) {
+        complete_batches(take_batches(), Grouping::PerSend, false, NDIS_STATUS_RESET_IN_PROGRESS,
+                         FlagMode::Truth, KeGetCurrentIrql() >= DISPATCH_LEVEL);
+    }
+    if (driver->reset_mode.load() == Pend::FromThread) {
+        NDIS_HANDLE h = handle;
+        driver->helpers.run(
+            [h, status, addressing] { NdisMResetComplete(h, status, addressing ? TRUE : FALSE); },
+            30ms);
+        return NDIS_STATUS_PENDING;
+    }
+    *addressing_reset = addressing ? TRUE : FALSE;
+    return status;
+}
+
+BOOLEAN CaptureAdapter::on_check_for_hang()
+{
+    check_for_hang_calls.fetch_add(1);
+    check_for_hang_irql.store(KeGetCurrentIrql());
+    return driver->hang_answer.load() ? TRUE : FALSE;
+}
+
+void CaptureAdapter::on_cancel_send(PVOID cancel_id)
+{
+    cancel_calls.fetch_add(1);
+    // CAN-06, CAN-11: matching NBLs leave the queue under the same lock completions take them
+    // from, so each is completed by exactly one path.
+    Batch aborted;
+    NdisAcquireSpinLock(&lock_);
+    for (Batch &b : pending_) {
+        Batch keep;
+        for (PNET_BUFFER_LIST n : b) {
+            (NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n) == cancel_id ? aborted : keep).push_back(n);
+        }
+        b.swap(keep);
+    }
+    pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                  [](const Batch &b) { return b.empty(); }),
+                   pending_.end());
+    NdisReleaseSpinLock(&lock_);
+    cancelled.fetch_add(static_cast<int>(aborted.size()));
+    if (!aborted.empty()) {
+        complete_batches({aborted}, Grouping::Merged, false, NDIS_STATUS_SEND_ABORTED,
+                         FlagMode::Truth, KeGetCurrentIrql() >= DISPATCH_LEVEL);
+    }
 }
 
 NDIS_STATUS CaptureAdapter::on_restart()

@@ -238,6 +238,16 @@ public:
     std::atomic<bool> oid_pended{false};
     std::atomic<NDIS_STATUS> initialize_status{NDIS_STATUS_SUCCESS};
     SendPolicy default_policy; // given to each new adapter
+    // MiniportResetEx: answer PENDING and complete from a thread; the status; AddressingReset;
+    // whether held sends are completed (RESET_IN_PROGRESS) before the reset completes (ST-16).
+    std::atomic<Pend> reset_mode{Pend::No};
+    std::atomic<NDIS_STATUS> reset_status{NDIS_STATUS_SUCCESS};
+    std::atomic<bool> reset_addressing{false};
+    std::atomic<bool> reset_flushes{true};
+    // Set before DriverEntry: register MiniportCheckForHangEx (answers `hang_answer`) and the
+    // CheckForHangTimeInSeconds to put in the registration attributes.
+    bool register_check_for_hang = false;
+    std::atomic<bool> hang_answer{false};
 
     // ---- results ----
     NDIS_HANDLE driver_handle = nullptr; // NdisMiniportDriverHandle
@@ -287,6 +297,10 @@ public:
     std::vector<ConfigResult> adapter_config, driver_config;
     std::atomic<bool> halted{false};
     std::atomic<int> pause_calls{0}, restart_calls{0};
+    std::atomic<int> reset_calls{0}, check_for_hang_calls{0}, shutdown_calls{0}, cancel_calls{0};
+    std::atomic<int> cancelled{0};  // NBLs completed SEND_ABORTED by MiniportCancelSend
+    std::atomic<NDIS_DEVICE_POWER_STATE> power{NdisDeviceStateD0}; // OID_PNP_SET_POWER (ST-19)
+    std::atomic<KIRQL> reset_irql{PASSIVE_LEVEL}, check_for_hang_irql{PASSIVE_LEVEL};
     std::atomic<int> flushed_at_pause{0};
     ULONG pause_reason = 0;
 
@@ -346,6 +360,9 @@ public:
     NDIS_STATUS on_restart();
     void on_halt();
     void on_dpc(bool flush_request);
+    NDIS_STATUS on_reset(PBOOLEAN addressing_reset);
+    BOOLEAN on_check_for_hang();
+    void on_cancel_send(PVOID cancel_id);
     NDIS_STATUS initialize(PNDIS_MINIPORT_INIT_PARAMETERS params);
 
 private:
