@@ -646,7 +646,7 @@ NDIS_STATUS CaptureAdapter::initialize(PNDIS_MINIPORT_INIT_PARAMETERS params)
     gen.MacOptions = driver->mac_options.load();
     gen.SupportedPacketFilters = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST |
                                  NDIS_PACKET_TYPE_ALL_MULTICAST | NDIS_PACKET_TYPE_BROADCAST |
-                                 NDIS_PACKET_TYPE_PROMISCUOUS;
+                                 NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_ALL_LOCAL;
     gen.MaxMulticastListSize = driver->max_multicast.load();
     gen.MacAddressLength = 6;
     std::memcpy(gen.PermanentMacAddress, permanent_mac, 6);
@@ -998,9 +998,10 @@ std::vector<Tag> CaptureAdapter::indicate(const Rx &rx)
         }
         nbls.push_back(n);
         firsts.push_back(n->FirstNetBuffer);
-        tags.push_back(rx.dest ? stamp_destination(n, *rx.dest,
-                                                   static_cast<std::uint16_t>(next_rx_tag_.fetch_add(1)))
-                               : tag);
+        tags.push_back(rx.dests.empty()
+                           ? tag
+                           : stamp_destination(n, rx.dests[i % rx.dests.size()],
+                                               static_cast<std::uint16_t>(next_rx_tag_.fetch_add(1))));
     }
     if (nbls.empty()) {
         return tags;
@@ -1184,7 +1185,7 @@ NDIS_STATUS CaptureAdapter::handle_oid(PNDIS_OID_REQUEST request)
             std::memcpy(&filter, s.InformationBuffer, sizeof filter);
             const ULONG supported = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST |
                                     NDIS_PACKET_TYPE_ALL_MULTICAST | NDIS_PACKET_TYPE_BROADCAST |
-                                    NDIS_PACKET_TYPE_PROMISCUOUS;
+                                    NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_ALL_LOCAL;
             if ((filter & ~supported) != 0) {
                 return NDIS_STATUS_NOT_SUPPORTED;
             }

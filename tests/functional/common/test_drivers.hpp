@@ -48,7 +48,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -331,9 +330,9 @@ public:
         bool at_dispatch = false;       // raise to DISPATCH around the call (and say so)
         long count_override = -1;       // NumberOfNetBufferLists to pass when >= 0
         NDIS_HANDLE source_override = nullptr; // SourceHandle to put on the NBLs
-        // When set: every NBL's frames get this destination (stamp_destination); the tags
-        // returned are the stamped ones.
-        std::optional<std::array<UCHAR, 6>> dest;
+        // When not empty: NBL i's frames get destination dests[i % size] (stamp_destination);
+        // the tags returned are the stamped ones.
+        std::vector<std::array<UCHAR, 6>> dests;
     };
     // Builds and indicates a chain; returns the tags. With NDIS_RECEIVE_FLAGS_RESOURCES the
     // chain is checked (last_resources_intact) and freed when the call returns.
