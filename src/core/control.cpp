@@ -1023,6 +1023,7 @@ NDIS_STATUS close_adapter(binding *b)
         std::unique_lock<std::shared_mutex> g(b->target->bindings_lock);
         erase_ptr(b->target->bindings, b);
     }
+    filter_binding_closed(b); // its filter no longer counts (core/loopback.hpp)
     {
         auto &r = registry();
         std::lock_guard<std::recursive_mutex> g(r.lock);

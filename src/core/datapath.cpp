@@ -12,17 +12,20 @@
 // ProtocolSendNetBufferListsComplete. Completions of several sends may be merged or split in
 // any way by the miniport; the runtime never reorders within a run.
 //
-// Receive (PS-23, MS-18 … MS-20): every running binding of the adapter sees the indication.
-// With NDIS_RECEIVE_FLAGS_RESOURCES each binding gets the same chain in turn and must leave it
-// intact. Without it, ownership passes to the protocols: the first binding gets the miniport's
-// NBLs and every further binding gets clones (same data, same MDLs) made before anyone is
-// called, so no protocol can relink or return an NBL another one is still reading. Each
+// Receive (PS-23, MS-18 … MS-20): every running binding of the adapter sees the NBLs of the
+// indication its packet filter accepts (LB-05, core/loopback.hpp). With
+// NDIS_RECEIVE_FLAGS_RESOURCES each binding gets its part of the same chain in turn and must
+// leave it intact. Without it, ownership passes to the protocols: the first binding that
+// accepts an NBL gets the miniport's NBL and every further one gets a clone (same data, same
+// MDLs), all made before anyone is called, so no protocol can relink or return an NBL another
+// one is still reading; an NBL nobody accepts goes straight back to the miniport. Each
 // indicated NBL carries a count of bindings still holding it (in NdisReserved[0], which belongs
 // to NDIS); when the last one returns it, it goes back in MiniportReturnNetBufferLists.
 //
 // IRQL (IRQL-02 … IRQL-04): the *_DISPATCH_LEVEL flags the runtime passes tell the truth about
 // the emulated IRQL of the calling thread; a caller's flag that claims DISPATCH below it is
 // reported.
+#include "core/loopback.hpp"
 #include "core/nb_geometry.hpp"
 #include "core/nbl_derive.hpp"
 #include "core/object.hpp"
@@ -33,6 +36,7 @@
 #include <ndis.h>
 
 #include <array>
+#include <bit>
 
 namespace ndis::core {
 
@@ -136,14 +140,6 @@ std::atomic_ref<PVOID> holders_slot(PNET_BUFFER_LIST nbl) noexcept
 void holders_set(PNET_BUFFER_LIST nbl, ULONG_PTR n) noexcept
 {
     holders_slot(nbl).store(reinterpret_cast<PVOID>(n), std::memory_order_relaxed);
-}
-void holders_add(PNET_BUFFER_LIST nbl) noexcept
-{
-    auto slot = holders_slot(nbl);
-    PVOID v = slot.load(std::memory_order_relaxed);
-    while (!slot.compare_exchange_weak(v, reinterpret_cast<PVOID>(reinterpret_cast<ULONG_PTR>(v) + 1),
-                                       std::memory_order_relaxed)) {
-    }
 }
 // Drops one holder; true when it was the last.
 bool holders_release(PNET_BUFFER_LIST nbl) noexcept
@@ -288,6 +284,11 @@ void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags
     }
     b->sent.fetch_add(count, std::memory_order_relaxed);
     a->sent.fetch_add(count, std::memory_order_relaxed);
+    // Software loopback (LB-01 … LB-07, core/loopback.hpp): copies are indicated before the
+    // miniport, which may complete the chain inside its call, gets it.
+    if (loopback_possible(a->filter, flags)) [[unlikely]] {
+        loopback_send(b, chain, port, flags);
+    }
     kernel::driver_scope scope(a->driver->identity);
     a->handlers->SendNetBufferListsHandler(a->context, chain, port,
                                                truthful(flags, NDIS_SEND_FLAGS_DISPATCH_LEVEL));
@@ -411,12 +412,38 @@ void indicate_receive(adapter *a, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port,
         }
     } release{targets, k};
     const ULONG up_flags = truthful(flags, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL);
+    // Each binding gets only the NBLs its packet filter accepts (LB-05, accept_mask()).
     if (resources) {
+        // The chain is relinked for each binding and restored after it; the miniport's order
+        // is kept in NdisReserved[1] (NDIS's field, unused on this path) meanwhile.
+        for (PNET_BUFFER_LIST nbl = chain; nbl != nullptr; nbl = nbl->Next) {
+            nbl->NdisReserved[1] = nbl->Next;
+        }
+        auto saved_next = [](PNET_BUFFER_LIST nbl) {
+            return static_cast<PNET_BUFFER_LIST>(nbl->NdisReserved[1]);
+        };
         for (std::size_t i = 0; i < k; ++i) {
-            kernel::driver_scope scope(targets[i]->protocol->identity);
-            targets[i]->protocol->chars.ReceiveNetBufferListsHandler(
-                targets[i]->context, chain, port, count, up_flags);
-            targets[i]->received.fetch_add(n, std::memory_order_relaxed);
+            NBL_QUEUE q;
+            NdisInitializeNblQueue(&q);
+            ULONG m = 0;
+            for (PNET_BUFFER_LIST nbl = chain; nbl != nullptr; nbl = saved_next(nbl)) {
+                if (accept_mask(&targets[i], 1, nbl) != 0) {
+                    NdisAppendSingleNblToNblQueue(&q, nbl);
+                    ++m;
+                }
+            }
+            if (PNET_BUFFER_LIST sub = NdisPopAllFromNblQueue(&q)) {
+                kernel::driver_scope scope(targets[i]->protocol->identity);
+                targets[i]->protocol->chars.ReceiveNetBufferListsHandler(
+                    targets[i]->context, sub, port, m == n ? count : m, up_flags);
+                targets[i]->received.fetch_add(m, std::memory_order_relaxed);
+            }
+            for (PNET_BUFFER_LIST nbl = chain; nbl != nullptr; nbl = saved_next(nbl)) {
+                nbl->Next = saved_next(nbl);
+            }
+        }
+        for (PNET_BUFFER_LIST nbl = chain; nbl != nullptr; nbl = nbl->Next) {
+            nbl->NdisReserved[1] = nullptr;
         }
         return; // ownership goes back to the miniport as this call returns (MS-19)
     }
@@ -424,43 +451,61 @@ void indicate_receive(adapter *a, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port,
         deliver_return(a, chain, n);
         return;
     }
-    a->receives_outstanding.fetch_add(static_cast<std::int64_t>(n), std::memory_order_acq_rel);
-    // Every NBL is held by k bindings; clones for bindings 1..k-1 are made up front.
-    std::array<PNET_BUFFER_LIST, kMaxReceiveBindings> chains{};
-    chains[0] = chain;
+    // Each NBL goes to the bindings that accept it: the first of them gets the miniport's NBL,
+    // every further one a clone, all made before anyone is called; an NBL no binding accepts
+    // goes back to the miniport at once.
+    std::array<NBL_QUEUE, kMaxReceiveBindings> queues;
     std::array<ULONG, kMaxReceiveBindings> counts{};
-    counts[0] = static_cast<ULONG>(n);
-    for (PNET_BUFFER_LIST nbl = chain; nbl != nullptr; nbl = nbl->Next) {
-        holders_set(nbl, 1);
-        nbl->NdisReserved[1] = targets[0]; // the binding holding the miniport's own NBL
-        if (object_header *h = probe_header(nbl, object_kind::nbl)) {
-            h->route.store(kRouteIndicated, std::memory_order_relaxed);
-        }
+    for (std::size_t i = 0; i < k; ++i) {
+        NdisInitializeNblQueue(&queues[i]);
     }
-    for (std::size_t i = 1; i < k; ++i) {
-        NBL_QUEUE q;
-        NdisInitializeNblQueue(&q);
-        for (PNET_BUFFER_LIST nbl = chain; nbl != nullptr; nbl = nbl->Next) {
+    NBL_QUEUE unwanted;
+    NdisInitializeNblQueue(&unwanted);
+    std::size_t unwanted_count = 0;
+    for (PNET_BUFFER_LIST nbl = chain, next; nbl != nullptr; nbl = next) {
+        next = nbl->Next;
+        const std::uint64_t mask = accept_mask(targets.data(), k, nbl);
+        if (mask == 0) {
+            NdisAppendSingleNblToNblQueue(&unwanted, nbl);
+            ++unwanted_count;
+            continue;
+        }
+        ULONG_PTR holders = 1;
+        for (std::uint64_t rest = mask & (mask - 1); rest != 0; rest &= rest - 1) {
+            const auto j = static_cast<std::size_t>(std::countr_zero(rest));
             PNET_BUFFER_LIST c = make_receive_clone(nbl);
             if (c == nullptr) {
                 continue; // out of memory: this binding misses this NBL
             }
-            holders_add(nbl);
-            c->MiniportReserved[0] = targets[i]; // runtime-made copy: no miniport uses it
-            NdisAppendSingleNblToNblQueue(&q, c);
-            ++counts[i];
+            ++holders;
+            c->MiniportReserved[0] = targets[j]; // runtime-made copy: no miniport uses it
+            NdisAppendSingleNblToNblQueue(&queues[j], c);
+            ++counts[j];
         }
-        chains[i] = NdisPopAllFromNblQueue(&q);
+        const auto first = static_cast<std::size_t>(std::countr_zero(mask));
+        holders_set(nbl, holders);
+        nbl->NdisReserved[1] = targets[first]; // the binding holding the miniport's own NBL
+        if (object_header *h = probe_header(nbl, object_kind::nbl)) {
+            h->route.store(kRouteIndicated, std::memory_order_relaxed);
+        }
+        NdisAppendSingleNblToNblQueue(&queues[first], nbl);
+        ++counts[first];
+    }
+    a->receives_outstanding.fetch_add(static_cast<std::int64_t>(n - unwanted_count),
+                                      std::memory_order_acq_rel);
+    if (unwanted_count != 0) {
+        deliver_return(a, NdisPopAllFromNblQueue(&unwanted), unwanted_count);
     }
     for (std::size_t i = 0; i < k; ++i) {
-        if (chains[i] == nullptr) {
+        PNET_BUFFER_LIST mine = NdisPopAllFromNblQueue(&queues[i]);
+        if (mine == nullptr) {
             continue;
         }
         binding *b = targets[i];
         b->receives_outstanding.fetch_add(counts[i], std::memory_order_acq_rel);
         b->received.fetch_add(counts[i], std::memory_order_relaxed);
         kernel::driver_scope scope(b->protocol->identity);
-        b->protocol->chars.ReceiveNetBufferListsHandler(b->context, chains[i], port, counts[i],
+        b->protocol->chars.ReceiveNetBufferListsHandler(b->context, mine, port, counts[i],
                                                         up_flags);
     }
 }
@@ -536,23 +581,6 @@ binding *&oid_binding(PNDIS_OID_REQUEST r) noexcept
     return *reinterpret_cast<binding **>(&r->NdisReserved[0]);
 }
 
-NDIS_OID oid_of(const NDIS_OID_REQUEST *r) noexcept
-{
-    return r->DATA.QUERY_INFORMATION.Oid; // the Oid field sits first in every DATA variant
-}
-
-// What NDIS itself keeps from a successful request.
-void oid_succeeded(binding *b, PNDIS_OID_REQUEST r)
-{
-    if (r->RequestType == NdisRequestSetInformation &&
-        oid_of(r) == OID_GEN_CURRENT_PACKET_FILTER &&
-        r->DATA.SET_INFORMATION.InformationBufferLength >= sizeof(ULONG)) {
-        ULONG filter = 0;
-        std::memcpy(&filter, r->DATA.SET_INFORMATION.InformationBuffer, sizeof filter);
-        b->packet_filter.store(filter, std::memory_order_relaxed);
-    }
-}
-
 } // namespace
 
 NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request)
@@ -569,18 +597,28 @@ NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request)
         return NDIS_STATUS_CLOSING;
     }
     adapter *a = b->target;
-    oid_binding(request) = b;
-    reinterpret_cast<PVOID *>(request->NdisReserved)[1] = nullptr; // not a runtime request
+    // Packet filter / multicast list: the miniport gets the merge of every binding's value
+    // (core/loopback.hpp), in a request of the runtime's own.
+    PNDIS_OID_REQUEST down = request;
+    if (is_filter_oid(request)) {
+        NDIS_STATUS answered = NDIS_STATUS_SUCCESS;
+        down = filter_oid_prepare(b, request, &answered);
+        if (down == nullptr) {
+            return answered;
+        }
+    }
+    oid_binding(down) = b;
+    reinterpret_cast<PVOID *>(down->NdisReserved)[5] = nullptr; // not a runtime_oid
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
-        status = a->handlers->OidRequestHandler(a->context, request);
+        status = a->handlers->OidRequestHandler(a->context, down);
     }
     if (status != NDIS_STATUS_PENDING) {
-        oid_binding(request) = nullptr; // completed: a later NdisMOidRequestComplete is a bug
-    }
-    if (status == NDIS_STATUS_SUCCESS) {
-        oid_succeeded(b, request);
+        oid_binding(down) = nullptr; // completed: a later NdisMOidRequestComplete is a bug
+        if (down != request) {
+            return filter_oid_finish(b, down, status);
+        }
     }
     return status;
 }
@@ -599,8 +637,9 @@ void oid_complete(adapter *a, PNDIS_OID_REQUEST request, NDIS_STATUS status)
         return;
     }
     oid_binding(request) = nullptr;
-    if (status == NDIS_STATUS_SUCCESS) {
-        oid_succeeded(b, request);
+    if (PNDIS_OID_REQUEST outer = filter_oid_outer(request)) {
+        status = filter_oid_finish(b, request, status); // frees the runtime's request
+        request = outer;
     }
     kernel::driver_scope scope(b->protocol->identity);
     b->protocol->chars.OidRequestCompleteHandler(b->context, request, status);

@@ -21,6 +21,7 @@
 // Power (ST-19). adapter_set_power sends OID_PNP_SET_POWER; what a powered-down miniport does
 // with sends (complete them NDIS_STATUS_LOW_POWER_STATE) is the miniport's part. The host's
 // power cycle pauses the stack first, as NDIS 6 does.
+#include "core/loopback.hpp"
 #include "core/stack.hpp"
 
 #include "kernel/dispatcher.hpp"
@@ -29,6 +30,8 @@
 #include "verifier/verifier.hpp"
 
 #include <array>
+#include <cstring>
+#include <vector>
 #include <thread>
 
 namespace ndis::core {
@@ -49,10 +52,11 @@ struct runtime_request {
 };
 
 // NDIS_OID_REQUEST.NdisReserved (NDIS's own bytes) as pointer slots: [0] the binding a request
-// came from (datapath.cpp), [1] the runtime-request marker, [2] the runtime_request.
+// came from (datapath.cpp), [1] and [2] the filter-OID wrapper (loopback.cpp), [5] the
+// runtime-request marker, [6] the runtime_request.
 PVOID *reserved_slots(PNDIS_OID_REQUEST r) noexcept
 {
-    static_assert(sizeof(r->NdisReserved) >= 3 * sizeof(PVOID));
+    static_assert(sizeof(r->NdisReserved) >= 7 * sizeof(PVOID));
     return reinterpret_cast<PVOID *>(r->NdisReserved);
 }
 
@@ -75,18 +79,37 @@ bool allowed_reset_status(NDIS_STATUS s) noexcept
 }
 
 // The filter and multicast list NDIS hands the miniport again after an addressing reset: the
-// union of what the open bindings asked for.
+// merge of what the open bindings asked for (as core/loopback.cpp computes it for their OIDs),
+// without the bits NDIS keeps for itself.
 void replay_addressing(adapter *a)
 {
     ULONG filter = 0;
+    std::vector<UCHAR> list;
     {
         std::shared_lock<std::shared_mutex> g(a->bindings_lock);
         for (binding *b : a->bindings) {
             filter |= b->packet_filter.load(std::memory_order_relaxed);
+            std::array<UCHAR, kMaxBindingMulticast * kMacLength> macs{};
+            const std::size_t n = b->filter.multicast.snapshot(macs.data(), kMaxBindingMulticast);
+            for (std::size_t i = 0; i < n; ++i) {
+                const UCHAR *mac = macs.data() + i * kMacLength;
+                bool seen = false;
+                for (std::size_t j = 0; j < list.size() && !seen; j += kMacLength) {
+                    seen = std::memcmp(list.data() + j, mac, kMacLength) == 0;
+                }
+                if (!seen && list.size() / kMacLength < a->max_multicast) {
+                    list.insert(list.end(), mac, mac + kMacLength);
+                }
+            }
         }
     }
+    filter &= ~kNdisOnlyFilterBits;
     runtime_oid(a, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &filter,
                 sizeof filter);
+    if (!list.empty()) {
+        runtime_oid(a, NdisRequestSetInformation, OID_802_3_MULTICAST_LIST, list.data(),
+                    static_cast<ULONG>(list.size()));
+    }
 }
 
 void check_for_hang_tick(PVOID system1, PVOID context, PVOID system2, PVOID system3);
@@ -118,8 +141,8 @@ NDIS_STATUS runtime_oid(adapter *a, NDIS_REQUEST_TYPE type, NDIS_OID oid, void *
     }
     PVOID *slots = reserved_slots(&q);
     slots[0] = nullptr; // no binding (datapath.cpp's oid_binding): the runtime's own
-    slots[1] = reinterpret_cast<PVOID>(kRuntimeOidMarker);
-    slots[2] = r.get();
+    slots[5] = reinterpret_cast<PVOID>(kRuntimeOidMarker);
+    slots[6] = r.get();
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
@@ -145,12 +168,12 @@ bool runtime_oid_complete(adapter *a, PNDIS_OID_REQUEST request, NDIS_STATUS sta
         return false;
     }
     PVOID *slots = reserved_slots(request);
-    if (slots[1] != reinterpret_cast<PVOID>(kRuntimeOidMarker)) {
+    if (slots[5] != reinterpret_cast<PVOID>(kRuntimeOidMarker)) {
         return false;
     }
     (void)a;
-    auto *r = static_cast<runtime_request *>(slots[2]);
-    slots[1] = nullptr; // a second completion is not a runtime one any more
+    auto *r = static_cast<runtime_request *>(slots[6]);
+    slots[5] = nullptr; // a second completion is not a runtime one any more
     r->done.complete(status);
     return true;
 }

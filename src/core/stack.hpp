@@ -26,6 +26,7 @@
 #pragma once
 
 #include "core/handles.hpp"
+#include "core/loopback.hpp"
 #include "core/params.hpp"
 #include "kernel/irql.hpp"
 
@@ -186,6 +187,7 @@ public:
     // The bindings that receive indications (running ones), read on the receive path.
     std::shared_mutex bindings_lock;
     std::vector<binding *> bindings; // every open binding (any state)
+    adapter_filter filter;           // merged receive filter state, loopback (core/loopback.hpp)
 
     completion pause_done, restart_done, oid_done;
     std::atomic<bool> pause_pending{false}, restart_pending{false};
@@ -237,7 +239,8 @@ public:
     NDIS_HANDLE context = nullptr; // ProtocolBindingContext
     param_map params;
     std::atomic<binding_state> state{binding_state::unbound};
-    std::atomic<ULONG> packet_filter{0};
+    std::atomic<ULONG> packet_filter{0}; // this binding's own filter (the miniport gets the OR)
+    binding_filter filter;                // its multicast list (core/loopback.hpp)
 
     std::atomic<std::int64_t> sends_outstanding{0};
     std::atomic<std::int64_t> receives_outstanding{0}; // indicated, not yet returned

@@ -206,7 +206,7 @@ TEST(BindParameters, CarryTheAdaptersAttributes)
     EXPECT_EQ(i.supported_filters,
               static_cast<ULONG>(NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST |
                                  NDIS_PACKET_TYPE_ALL_MULTICAST | NDIS_PACKET_TYPE_BROADCAST |
-                                 NDIS_PACKET_TYPE_PROMISCUOUS));
+                                 NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_ALL_LOCAL));
     EXPECT_EQ(i.mac_options & NDIS_MAC_OPTION_NO_LOOPBACK,
               static_cast<ULONG>(NDIS_MAC_OPTION_NO_LOOPBACK));
     EXPECT_EQ(i.if_type, static_cast<NET_IFTYPE>(IF_TYPE_ETHERNET_CSMACD));

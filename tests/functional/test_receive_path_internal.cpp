@@ -31,7 +31,15 @@ struct ReceiveStack {
         for (unsigned i = 0; i < k; ++i) {
             InjectProtocol &p = s.protocol("inject" + std::to_string(i),
                                            [mode](InjectProtocol &q) { q.default_receive_mode = mode; });
-            bindings.push_back(s.bind(p, a));
+            InjectBinding *b = s.bind(p, a);
+            // NDIS gives a binding only what its packet filter accepts (LB-05); these tests
+            // are about ownership, not filtering: every binding takes everything.
+            if (b != nullptr) {
+                ULONG filter = NDIS_PACKET_TYPE_PROMISCUOUS;
+                EXPECT_EQ(b->set(OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof filter).status,
+                          NDIS_STATUS_SUCCESS);
+            }
+            bindings.push_back(b);
         }
     }
     Stack s;

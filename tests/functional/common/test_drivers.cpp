@@ -214,6 +214,24 @@ Tag read_tag(PNET_BUFFER_LIST nbl)
     return t;
 }
 
+Tag stamp_destination(PNET_BUFFER_LIST nbl, const std::array<UCHAR, 6> &dest, std::uint16_t id)
+{
+    for (PNET_BUFFER nb = nbl->FirstNetBuffer; nb != nullptr; nb = nb->Next) {
+        UCHAR storage[8];
+        if (nb->DataLength < sizeof storage) {
+            continue;
+        }
+        // Our NBs keep their first 16 bytes in one MDL, so this is a pointer into the data.
+        auto *p = static_cast<UCHAR *>(NdisGetDataBuffer(nb, sizeof storage, storage, 1, 0));
+        if (p == nullptr || p == storage) {
+            continue;
+        }
+        std::memcpy(p, dest.data(), 6);
+        std::memcpy(p + 6, &id, sizeof id);
+    }
+    return read_tag(nbl);
+}
+
 bool NblFactory::open(NDIS_HANDLE owner, ULONG pool_tag)
 {
     owner_ = owner;
@@ -645,12 +663,11 @@ NDIS_STATUS CaptureAdapter::initialize(PNDIS_MINIPORT_INIT_PARAMETERS params)
     gen.MediaConnectState = MediaConnectStateConnected;
     gen.MediaDuplexState = MediaDuplexStateFull;
     gen.LookaheadSize = mtu;
-    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                     NDIS_MAC_OPTION_NO_LOOPBACK;
+    gen.MacOptions = driver->mac_options.load();
     gen.SupportedPacketFilters = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST |
                                  NDIS_PACKET_TYPE_ALL_MULTICAST | NDIS_PACKET_TYPE_BROADCAST |
-                                 NDIS_PACKET_TYPE_PROMISCUOUS;
-    gen.MaxMulticastListSize = 32;
+                                 NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_ALL_LOCAL;
+    gen.MaxMulticastListSize = driver->max_multicast.load();
     gen.MacAddressLength = 6;
     std::memcpy(gen.PermanentMacAddress, permanent_mac, 6);
     std::memcpy(gen.CurrentMacAddress, current_mac, 6);
@@ -1007,7 +1024,10 @@ std::vector<Tag> CaptureAdapter::indicate(const Rx &rx)
         }
         nbls.push_back(n);
         firsts.push_back(n->FirstNetBuffer);
-        tags.push_back(tag);
+        tags.push_back(rx.dests.empty()
+                           ? tag
+                           : stamp_destination(n, rx.dests[i % rx.dests.size()],
+                                               static_cast<std::uint16_t>(next_rx_tag_.fetch_add(1))));
     }
     if (nbls.empty()) {
         return tags;
@@ -1122,6 +1142,14 @@ void CaptureAdapter::indicate_link_state(NDIS_MEDIA_CONNECT_STATE state, ULONG64
     NdisMIndicateStatusEx(handle, &si);
 }
 
+std::vector<UCHAR> CaptureAdapter::multicast_list()
+{
+    NdisAcquireSpinLock(&lock_);
+    std::vector<UCHAR> out = multicast_;
+    NdisReleaseSpinLock(&lock_);
+    return out;
+}
+
 std::vector<MiniportOid> CaptureAdapter::oids()
 {
     NdisAcquireSpinLock(&lock_);
@@ -1164,6 +1192,10 @@ NDIS_STATUS CaptureAdapter::handle_oid(PNDIS_OID_REQUEST request)
         case OID_GEN_CURRENT_PACKET_FILTER:
             value = packet_filter_.load();
             return put(&value, sizeof value);
+        case OID_802_3_MULTICAST_LIST: {
+            const std::vector<UCHAR> list = multicast_list();
+            return put(list.data(), static_cast<ULONG>(list.size()));
+        }
         default:
             return NDIS_STATUS_NOT_SUPPORTED;
         }
@@ -1179,12 +1211,27 @@ NDIS_STATUS CaptureAdapter::handle_oid(PNDIS_OID_REQUEST request)
             std::memcpy(&filter, s.InformationBuffer, sizeof filter);
             const ULONG supported = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST |
                                     NDIS_PACKET_TYPE_ALL_MULTICAST | NDIS_PACKET_TYPE_BROADCAST |
-                                    NDIS_PACKET_TYPE_PROMISCUOUS;
+                                    NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_ALL_LOCAL;
             if ((filter & ~supported) != 0) {
                 return NDIS_STATUS_NOT_SUPPORTED;
             }
             packet_filter_.store(filter);
             s.BytesRead = sizeof filter;
+            return NDIS_STATUS_SUCCESS;
+        }
+        if (s.Oid == OID_802_3_MULTICAST_LIST) {
+            const ULONG max = driver->max_multicast.load();
+            if (s.InformationBufferLength % 6 != 0) {
+                return NDIS_STATUS_INVALID_LENGTH;
+            }
+            if (s.InformationBufferLength / 6 > max) {
+                return NDIS_STATUS_MULTICAST_FULL;
+            }
+            const auto *p = static_cast<const UCHAR *>(s.InformationBuffer);
+            NdisAcquireSpinLock(&lock_);
+            multicast_.assign(p, p + s.InformationBufferLength);
+            NdisReleaseSpinLock(&lock_);
+            s.BytesRead = s.InformationBufferLength;
             return NDIS_STATUS_SUCCESS;
         }
         return NDIS_STATUS_NOT_SUPPORTED;

@@ -132,6 +132,9 @@ NblSnapshot snapshot(const NET_BUFFER_LIST *nbl);
 std::string compare(const NblSnapshot &before, const NblSnapshot &after);
 // The tag in the first 8 bytes of the NBL's first NB (~0 when there is none).
 Tag read_tag(PNET_BUFFER_LIST nbl);
+// For tests that need a real Ethernet destination: writes `dest` into bytes 0..5 and `id` into
+// bytes 6..7 of every NB of the NBL (so the tag stays unique per frame) and returns the new tag.
+Tag stamp_destination(PNET_BUFFER_LIST nbl, const std::array<UCHAR, 6> &dest, std::uint16_t id);
 
 // Pools an NDIS driver allocates its NBLs from: an NBL pool of kind (b) (NBL + NB, no data) and
 // an NB pool; each NB's data is one tagged memory block cut into `mdls` MDLs.
@@ -248,6 +251,11 @@ public:
     // CheckForHangTimeInSeconds to put in the registration attributes.
     bool register_check_for_hang = false;
     std::atomic<bool> hang_answer{false};
+    // NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES of new adapters.
+    std::atomic<ULONG> mac_options{NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA |
+                                   NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                                   NDIS_MAC_OPTION_NO_LOOPBACK};
+    std::atomic<ULONG> max_multicast{32};
 
     // ---- results ----
     NDIS_HANDLE driver_handle = nullptr; // NdisMiniportDriverHandle
@@ -336,6 +344,9 @@ public:
         bool at_dispatch = false;       // raise to DISPATCH around the call (and say so)
         long count_override = -1;       // NumberOfNetBufferLists to pass when >= 0
         NDIS_HANDLE source_override = nullptr; // SourceHandle to put on the NBLs
+        // When not empty: NBL i's frames get destination dests[i % size] (stamp_destination);
+        // the tags returned are the stamped ones.
+        std::vector<std::array<UCHAR, 6>> dests;
     };
     // Builds and indicates a chain; returns the tags. With NDIS_RECEIVE_FLAGS_RESOURCES the
     // chain is checked (last_resources_intact) and freed when the call returns.
@@ -350,6 +361,8 @@ public:
     void indicate_link_state(NDIS_MEDIA_CONNECT_STATE state, ULONG64 speed);
     std::vector<MiniportOid> oids();
     ULONG packet_filter() const noexcept { return packet_filter_.load(); }
+    // The last OID_802_3_MULTICAST_LIST set (6 bytes per address).
+    std::vector<UCHAR> multicast_list();
     NDIS_MEDIA_CONNECT_STATE connect_state() const noexcept { return connect_state_.load(); }
 
     // ---- handlers' internals ----
@@ -391,6 +404,7 @@ private:
     std::atomic<std::int64_t> rx_outstanding_{0};
     std::atomic<Tag> next_rx_tag_{1};
     std::atomic<ULONG> packet_filter_{0};
+    std::vector<UCHAR> multicast_; // guarded by lock_
     std::atomic<NDIS_MEDIA_CONNECT_STATE> connect_state_{MediaConnectStateConnected};
     bool paused_ = true;
     NblFactory rx_;
