@@ -340,10 +340,11 @@ PNDIS_OID_REQUEST filter_oid_prepare(binding *b, PNDIS_OID_REQUEST r, NDIS_STATU
         const std::size_t count = length / kMacLength;
         const auto *macs = static_cast<const UCHAR *>(set.InformationBuffer);
         try {
+            // The binding's list as given; the union without duplicates.
+            w->list.assign(macs, macs + count * kMacLength);
             for (std::size_t i = 0; i < count; ++i) {
-                add_unique(w->list, macs + i * kMacLength);
+                add_unique(w->merged, macs + i * kMacLength);
             }
-            w->merged = w->list;
             std::lock_guard<std::mutex> g(a->filter.lock);
             for_each_other_binding(b, [&](binding *o) {
                 std::array<UCHAR, kMaxBindingMulticast * kMacLength> other{};
@@ -358,8 +359,7 @@ PNDIS_OID_REQUEST filter_oid_prepare(binding *b, PNDIS_OID_REQUEST r, NDIS_STATU
             return nullptr;
         }
         const std::size_t limit = std::min<std::size_t>(a->max_multicast, kMaxBindingMulticast);
-        if (w->list.size() / kMacLength > kMaxBindingMulticast ||
-            w->merged.size() / kMacLength > a->max_multicast) {
+        if (count > limit || w->merged.size() / kMacLength > a->max_multicast) {
             // The union would not fit the adapter's list: nothing changes (NDIS_STATUS_MULTICAST_FULL).
             set.BytesRead = 0;
             set.BytesNeeded = static_cast<ULONG>(limit * kMacLength);
