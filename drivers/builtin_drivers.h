@@ -12,6 +12,10 @@
  *     null       NullMiniportDriverEntry        miniport  drivers/miniport/null/
  *     loopback   LoopbackMiniportDriverEntry    miniport  drivers/miniport/loopback/
  *     pktgen     PktgenProtocolDriverEntry      protocol  drivers/protocol/pktgen/
+ *     afpacket   AfpacketMiniportDriverEntry    miniport  drivers/miniport/afpacket/ (Linux
+ *                                                         interface via AF_PACKET rings)
+ *     tap        TapMiniportDriverEntry         miniport  drivers/miniport/tap/ (a TAP
+ *                                                         interface it creates)
  *
  *   Unloading: a miniport's MiniportDriverUnload is its characteristics' UnloadHandler; a
  *   protocol sets DriverObject->DriverUnload. Both deregister the driver. A driver can be
@@ -42,6 +46,8 @@ typedef struct _OPENNDIS_BUILTIN_DRIVER {
 DRIVER_INITIALIZE NullMiniportDriverEntry;
 DRIVER_INITIALIZE LoopbackMiniportDriverEntry;
 DRIVER_INITIALIZE PktgenProtocolDriverEntry;
+DRIVER_INITIALIZE AfpacketMiniportDriverEntry;
+DRIVER_INITIALIZE TapMiniportDriverEntry;
 
 extern const OPENNDIS_BUILTIN_DRIVER OpenNdisBuiltinDrivers[];
 extern const ULONG OpenNdisBuiltinDriverCount;
