@@ -103,7 +103,13 @@ namespace ndis::verifier {
     X(pnp_complete_unexpected, 124, "PS-19")       /* NdisCompleteNetPnPEvent misuse */         \
     X(config_bad, 125, "VER-01")                   /* configuration API misuse */               \
     X(completion_source_unknown, 126, "MS-11")     /* completed NBL's SourceHandle unknown */  \
-    X(protocol_ndis_version_bad, 127, "PS-01")     /* protocol MajorNdisVersion is not 6 */
+    X(protocol_ndis_version_bad, 127, "PS-01")     /* protocol MajorNdisVersion is not 6 */ \
+    /* ---- the watchdog and the faulty decorator (150-159) ---- */                       \
+    X(watchdog_send_overdue, 150, "VER-06")        /* NdisTimedDataSend: send not completed */ \
+    X(watchdog_send_hang, 151, "VER-06")           /* NdisTimedDataHang: no completion */      \
+    X(watchdog_oid_overdue, 152, "VER-06")         /* NdisTimedOidComplete: OID too slow */    \
+    X(watchdog_operation_slow, 153, "ST-21")       /* pause/restart too slow (0x7C/0x25) */    \
+    X(faulty_held_at_halt, 154, "MS-06")           /* decorator still holds NBLs at halt */
 
 enum class failure : std::uint16_t {
 #define OPENNDIS_FAILURE_ENUM(name, number, spec) name = number,
