@@ -84,11 +84,43 @@ struct driver_spec {
     location where, where_path;
 };
 
+// The faulty miniport decorator around one adapter ([adapter.faulty]; README "Fault injection").
+// Every behaviour draws from one PRNG per adapter seeded with `seed`: one sending thread over an
+// inline-completing miniport gives the same run every time.
+struct fault_spec {
+    std::uint64_t seed = 1;
+    double fail_fraction = 0;               // of the NBLs not completed inline: failed
+    std::vector<std::string> fail_statuses; // MS-08 names ("RESOURCES" …); empty: all seven
+    std::string fail_mode = "mixed";        // "before" the inner miniport, "after" it, "mixed"
+    std::uint32_t delay_us_max = 0;         // hold each completion 0 … N µs
+    bool reorder = false;                   // deliver completions in random order (MS-07)
+    bool merge = false;                     // one call for completions of several sends
+    bool split = false;                     // several calls for one completion chain
+    std::uint32_t merge_window_us = 500;    // how long merge holds when there is no delay
+    double inline_fraction = 0;             // completed with SUCCESS inside the send (PS-15)
+    std::uint32_t pend_pause_ms = 0, pend_restart_ms = 0, pend_reset_ms = 0;
+    std::uint64_t drop_after = 0;           // never complete the N-th NBL (1-based; 0: never)
+    double drop_fraction = 0;               // never complete this fraction
+};
+
 struct adapter_spec {
     std::string name;   // the adapter instance name protocols see
     std::string driver; // a miniport's service name
     param_list params;  // [adapter.params]
-    location where, where_driver;
+    std::optional<fault_spec> faults; // [adapter.faulty]: decorated with the faulty decorator
+    location where, where_driver, where_faults;
+};
+
+// The watchdog's limits ([watchdog]; defaults as NDIS's, VER-06 / VER-07). Process-wide: the
+// stack that starts sets them.
+struct watchdog_spec {
+    bool enabled = true;
+    std::chrono::milliseconds send_timeout{30000};      // NdisTimedDataSend
+    std::chrono::milliseconds hang_timeout{22000};      // NdisTimedDataHang
+    std::chrono::milliseconds oid_timeout{12000};       // NdisTimedOidComplete
+    std::chrono::milliseconds operation_timeout{10000}; // pause / restart (0x7C/0x25)
+    std::chrono::milliseconds period{1000};             // how often it checks
+    location where;
 };
 
 struct binding_spec {
@@ -104,6 +136,7 @@ struct topology {
     std::vector<driver_spec> drivers;
     std::vector<adapter_spec> adapters;
     std::vector<binding_spec> bindings;
+    std::optional<watchdog_spec> watchdog; // [watchdog]
 };
 
 // Parses and checks a topology (TOML) without loading anything: syntax, known keys, types,
@@ -121,10 +154,28 @@ NDIS_EXPORTED_ROUTINE void register_builtin_driver(std::string_view name,
 NDIS_EXPORTED_ROUTINE std::vector<std::string> builtin_driver_names();
 
 // Counters (NBLs). Live while running; the values at teardown afterwards.
+// What the faulty decorator of an adapter did (NBLs; calls for merged / split / reordered).
+struct fault_counters {
+    bool attached = false;
+    std::uint64_t sent = 0, completed = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> failed; // by status name (MS-08 order)
+    std::uint64_t delayed = 0, reordered = 0, merged = 0, split = 0, inlined = 0, dropped = 0;
+    std::uint64_t pended_pauses = 0, pended_restarts = 0, pended_resets = 0;
+    std::vector<const void *> dropped_nbls; // the first 64 dropped
+    std::uint64_t failed_total() const noexcept
+    {
+        std::uint64_t n = 0;
+        for (const auto &f : failed) {
+            n += f.second;
+        }
+        return n;
+    }
+};
 struct adapter_counters {
     std::string name, driver, state;
     std::uint64_t sent = 0, completed = 0, indicated = 0, returned = 0;
     std::int64_t sends_outstanding = 0, receives_outstanding = 0;
+    fault_counters faults; // attached == false: not decorated
 };
 struct binding_counters {
     std::string protocol, adapter, state;
@@ -163,6 +214,12 @@ public:
     bool add_driver(std::string_view name, PDRIVER_INITIALIZE entry, param_list params = {});
     bool set_driver_params(std::string_view name, param_list params);
     bool add_adapter(std::string_view name, std::string_view driver, param_list params = {});
+    bool add_adapter(std::string_view name, std::string_view driver, param_list params,
+                     fault_spec faults);
+    // Decorates (or, with std::nullopt, no longer decorates) an adapter added before.
+    bool set_adapter_faults(std::string_view adapter, std::optional<fault_spec> faults);
+    // The watchdog's limits for this stack's runs (enabled by default, NDIS's limits).
+    bool set_watchdog(const watchdog_spec &limits);
     bool add_binding(std::string_view protocol, std::string_view adapter,
                      param_list params = {});
 

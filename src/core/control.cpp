@@ -13,6 +13,7 @@
 // of a running adapter) are reported with their SPEC IDs and refused.
 #include "core/stack.hpp"
 
+#include "core/faulty.hpp"
 #include "kernel/workitem.hpp"
 #include "verifier/verifier.hpp"
 
@@ -604,6 +605,9 @@ NDIS_STATUS adapter_restart(adapter *a)
 
 void restart_complete(adapter *a, NDIS_STATUS status)
 {
+    if (a->decorator != nullptr && faulty_take_restart_complete(a, status)) {
+        return; // the decorator pended the restart and completes it itself
+    }
     if (!a->restart_pending.exchange(false)) {
         verifier::report(failure::restart_complete_unexpected, "NdisMRestartComplete", a,
                          "adapter '{}' completes a restart that is not pending (0x7C/0x1F)",
@@ -668,6 +672,9 @@ NDIS_STATUS adapter_pause(adapter *a)
 
 void pause_complete(adapter *a)
 {
+    if (a->decorator != nullptr && faulty_take_pause_complete(a)) {
+        return; // the decorator pended the pause and completes it itself
+    }
     if (!a->pause_pending.exchange(false)) {
         verifier::report(failure::pause_complete_unexpected, "NdisMPauseComplete", a,
                          "adapter '{}' completes a pause that is not pending (0x7C/0x1F)",

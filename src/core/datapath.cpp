@@ -25,11 +25,13 @@
 // IRQL (IRQL-02 … IRQL-04): the *_DISPATCH_LEVEL flags the runtime passes tell the truth about
 // the emulated IRQL of the calling thread; a caller's flag that claims DISPATCH below it is
 // reported.
+#include "core/faulty.hpp"
 #include "core/loopback.hpp"
 #include "core/nb_geometry.hpp"
 #include "core/nbl_derive.hpp"
 #include "core/object.hpp"
 #include "core/stack.hpp"
+#include "core/watchdog.hpp"
 #include "kernel/irql.hpp"
 #include "verifier/verifier.hpp"
 
@@ -217,6 +219,7 @@ void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags
                                  static_cast<const void *>(n));
                 continue;
             }
+            h->sent_at.store(watchdog::epoch(), std::memory_order_relaxed); // before route
             std::uint8_t expected = kRouteWithOwner;
             if (!h->route.compare_exchange_strong(expected, kRouteSending,
                                                   std::memory_order_acq_rel)) {
@@ -295,6 +298,17 @@ void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags
 }
 
 void send_complete(adapter *a, PNET_BUFFER_LIST chain, ULONG flags)
+{
+    if (a->decorator != nullptr && chain != nullptr) [[unlikely]] {
+        check_dispatch_flag("NdisMSendNetBufferListsComplete", flags,
+                            NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL);
+        faulty_take_completion(a, chain, flags); // back through send_complete_direct
+        return;
+    }
+    send_complete_direct(a, chain, flags);
+}
+
+void send_complete_direct(adapter *a, PNET_BUFFER_LIST chain, ULONG flags)
 {
     constexpr const char *api = "NdisMSendNetBufferListsComplete";
     if (chain == nullptr) {
@@ -609,12 +623,14 @@ NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request)
     }
     oid_binding(down) = b;
     reinterpret_cast<PVOID *>(down->NdisReserved)[5] = nullptr; // not a runtime_oid
+    watchdog::oid_started(a, b, down); // NdisTimedOidComplete (VER-06)
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
         status = a->handlers->OidRequestHandler(a->context, down);
     }
     if (status != NDIS_STATUS_PENDING) {
+        watchdog::oid_finished(down);
         oid_binding(down) = nullptr; // completed: a later NdisMOidRequestComplete is a bug
         if (down != request) {
             return filter_oid_finish(b, down, status);
@@ -629,6 +645,7 @@ void oid_complete(adapter *a, PNDIS_OID_REQUEST request, NDIS_STATUS status)
     if (runtime_oid_complete(a, request, status)) {
         return; // one the runtime made itself (power, replay after a reset)
     }
+    watchdog::oid_finished(request);
     binding *b = request != nullptr ? oid_binding(request) : nullptr;
     if (b == nullptr || binding::from_handle(b->ndis_handle()) != b || b->target != a) {
         verifier::report(failure::oid_complete_unexpected, api, request,

@@ -55,6 +55,11 @@ struct alignas(16) object_header {
     std::uint32_t aux32;             // NB: retreat-allocated MDLs at the head of MdlChain
                                      // NBL: Offset of the base context block at allocation
     void *aux_ptr;                   // NBL: base context block; NB/MDL (prealloc): owner NBL/NB
+    // NBL, kept with `route` (verifier checks on): the watchdog epoch (core/watchdog.hpp, a
+    // coarse millisecond clock) at NdisSendNetBufferLists, and the send the watchdog already
+    // reported as overdue (equal to sent_at once reported), so it reports each stuck NBL once.
+    std::atomic<std::uint32_t> sent_at;
+    std::atomic<std::uint32_t> overdue_reported;
 };
 static_assert(sizeof(object_header) == 48);
 
@@ -105,6 +110,8 @@ inline void init_header(object_header *h, slab_pool *pool, object_kind kind,
     h->route.store(0, std::memory_order_relaxed);
     h->aux32 = 0;
     h->aux_ptr = nullptr;
+    h->sent_at.store(0, std::memory_order_relaxed);
+    h->overdue_reported.store(0, std::memory_order_relaxed);
 }
 
 // Memory the runtime hands objects out of: every slab, and every tagged block that holds an

@@ -649,6 +649,14 @@ live_counts count_live() noexcept
     return c;
 }
 
+void for_each_live_nbl(const std::function<void(object_header *)> &fn)
+{
+    std::lock_guard<std::mutex> guard(pools().lock);
+    for (nbl_pool *p : pools().nbl_pools) {
+        p->for_each_live(fn);
+    }
+}
+
 driver_pool_usage pools_left_by(const kernel::driver_identity *driver, std::string &lines)
 {
     driver_pool_usage u;

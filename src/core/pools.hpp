@@ -14,6 +14,7 @@
 #include <ndis/nblapi.h>
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <string>
 
@@ -154,6 +155,9 @@ struct live_counts {
 };
 live_counts count_live() noexcept;
 void append_leak_report(std::string &out);
+// Calls fn(primary header) for every live NBL of every NBL pool (zombies included), under the
+// pool registry lock and each pool's lock: the watchdog's scan for overdue sends.
+void for_each_live_nbl(const std::function<void(object_header *)> &fn);
 
 // What the pools a driver created (inside one of its calls: DriverEntry, MiniportInitializeEx,
 // ProtocolBindAdapterEx …) still hold: pools not freed, and NBLs/NBs still allocated from its

@@ -128,6 +128,21 @@ public:
     // Live elements right now (a consistent-enough snapshot; takes the pool lock).
     std::size_t live_count() const;
     void collect_live(std::vector<object_header *> &out) const;
+    // Calls fn(header) for every live element, under the pool lock (so nothing it reads can be
+    // unmapped meanwhile); fn must not call back into the pool.
+    template <typename F> void for_each_live(F &&fn) const
+    {
+        std::lock_guard<std::mutex> guard(lock_);
+        for (const slab &s : slabs_) {
+            for (std::size_t i = 0; i < s.elements; ++i) {
+                auto *h = reinterpret_cast<object_header *>(s.base + i * element_size_ +
+                                                            header_offset_);
+                if (h->state.load(std::memory_order_acquire) == object_state::live) {
+                    fn(h);
+                }
+            }
+        }
+    }
 
     // Process-wide fault injection: after `skip` more allocations, fail `count` of them.
     static void inject_failures(std::uint32_t skip, std::uint32_t count) noexcept;

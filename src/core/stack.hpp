@@ -46,6 +46,7 @@ namespace ndis::core {
 
 class adapter;
 class binding;
+class faulty_adapter;
 
 // A one-shot "operation finished" signal the control thread waits on (pending pause, restart,
 // bind, open, close, unbind, OID …).
@@ -155,6 +156,7 @@ public:
     // with its own table and context. Every call into the miniport goes through these two.
     const NDIS_MINIPORT_DRIVER_CHARACTERISTICS *handlers = nullptr;
     NDIS_HANDLE context = nullptr; // MiniportAdapterContext (or the decorator's)
+    faulty_adapter *decorator = nullptr; // set while core/faulty interposes (control thread)
     NET_IFINDEX if_index = 0;
     NET_LUID net_luid{};
     ULONG attribute_flags = 0;
@@ -364,6 +366,8 @@ void protocol_driver_forget(protocol_driver *p);
 
 void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags);
 void send_complete(adapter *a, PNET_BUFFER_LIST chain, ULONG flags);
+// send_complete without the decorator hook: how core/faulty hands completions on.
+void send_complete_direct(adapter *a, PNET_BUFFER_LIST chain, ULONG flags);
 void indicate_receive(adapter *a, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG count,
                       ULONG flags);
 void return_nbls(binding *b, PNET_BUFFER_LIST chain, ULONG flags);

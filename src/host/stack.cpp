@@ -24,7 +24,9 @@
 #include "host/driver_loader.hpp"
 #include "host/topology.hpp"
 
+#include "core/faulty.hpp"
 #include "core/stack.hpp"
+#include "core/watchdog.hpp"
 #include "kernel/accounting.hpp"
 #include "kernel/dispatcher.hpp"
 #include "kernel/irql.hpp"
@@ -198,6 +200,8 @@ struct stack::impl {
     OPENNDIS_STATS baseline{};
     kernel::kernel_counts kernel_baseline{};
     bool counted_running = false;
+    watchdog_spec watchdog;
+    bool watchdog_started = false;
 
     bool fail(std::string message)
     {
@@ -304,6 +308,14 @@ struct stack::impl {
         if (std::string e = check_params(spec.params); !e.empty()) {
             return fail(fmt::format("{}adapter '{}': {}", at, spec.name, e));
         }
+        if (spec.faults) {
+            if (std::string e = check_fault_spec(*spec.faults); !e.empty()) {
+                return fail(fmt::format("{}adapter '{}': faulty decorator: {}",
+                                        spec.where_faults.known() ? spec.where_faults.prefix()
+                                                                  : at,
+                                        spec.name, e));
+            }
+        }
         adapter_rec a;
         a.spec = std::move(spec);
         adapters.push_back(std::move(a));
@@ -367,6 +379,13 @@ struct stack::impl {
             if (!add_binding(b)) {
                 return rollback();
             }
+        }
+        if (t.watchdog) {
+            if (std::string e = check_watchdog_spec(*t.watchdog); !e.empty()) {
+                fail(t.watchdog->where.prefix() + "[watchdog]: " + e);
+                return rollback();
+            }
+            watchdog = *t.watchdog;
         }
         return true;
     }
@@ -505,9 +524,35 @@ struct stack::impl {
             c.returned = x->returned.load(std::memory_order_relaxed);
             c.sends_outstanding = x->sends_outstanding.load(std::memory_order_relaxed);
             c.receives_outstanding = x->receives_outstanding.load(std::memory_order_relaxed);
+            core::fault_stats f;
+            if (core::faulty_stats(x, f)) {
+                c.faults = to_counters(f);
+            }
         } else if (c.state.empty()) {
             c.state = "Halted";
         }
+        return c;
+    }
+
+    static fault_counters to_counters(const core::fault_stats &f)
+    {
+        fault_counters c;
+        c.attached = true;
+        c.sent = f.sent;
+        c.completed = f.completed;
+        for (std::size_t i = 0; i < f.failed.size(); ++i) {
+            c.failed.emplace_back(core::fault_status_name(i), f.failed[i]);
+        }
+        c.delayed = f.delayed;
+        c.reordered = f.reordered;
+        c.merged = f.merged;
+        c.split = f.split;
+        c.inlined = f.inlined;
+        c.dropped = f.dropped;
+        c.pended_pauses = f.pended_pauses;
+        c.pended_restarts = f.pended_restarts;
+        c.pended_resets = f.pended_resets;
+        c.dropped_nbls.assign(f.dropped_nbls.begin(), f.dropped_nbls.end());
         return c;
     }
 
@@ -588,6 +633,13 @@ struct stack::impl {
         g_running_stacks.fetch_add(1);
         counted_running = true;
         state = phase::running; // from here on, stop() undoes whatever is up
+        if (watchdog.enabled) {
+            core::watchdog::configure({watchdog.send_timeout, watchdog.hang_timeout,
+                                       watchdog.oid_timeout, watchdog.operation_timeout,
+                                       watchdog.period});
+            core::watchdog::start();
+            watchdog_started = true;
+        }
 
         if (!load_and_check()) {
             const std::string e = error;
@@ -616,6 +668,14 @@ struct stack::impl {
                 return abort_start();
             }
             a.live = x;
+            if (a.spec.faults) {
+                std::string e;
+                if (!core::faulty_attach(x, to_fault_config(*a.spec.faults), &e)) {
+                    fail(fmt::format("{}adapter '{}': faulty decorator: {}",
+                                     a.spec.where_faults.prefix(), a.spec.name, e));
+                    return abort_start();
+                }
+            }
         }
         // 4. bindings
         if (!binding_specs.empty()) {
@@ -728,6 +788,23 @@ struct stack::impl {
                 a.live = nullptr;
                 a.last.state = "Halted";
             }
+        }
+        // Completions the faulty decorator dropped on purpose (their NBLs are left alive).
+        for (auto &a : adapters) {
+            if (!a.last.faults.dropped_nbls.empty()) { // dropped and not released
+                std::string nbls;
+                for (const void *p : a.last.faults.dropped_nbls) {
+                    nbls += fmt::format("{}{}", nbls.empty() ? "" : ", ", p);
+                }
+                left.push_back(fmt::format("adapter '{}': the faulty decorator dropped {} send "
+                                           "completion(s) on purpose (NBL {})",
+                                           a.spec.name, a.last.faults.dropped_nbls.size(),
+                                           nbls));
+            }
+        }
+        if (watchdog_started) {
+            watchdog_started = false;
+            core::watchdog::stop();
         }
         // Deferred work finishes; the runtime threads go away with the last stack.
         if (counted_running) {
@@ -904,6 +981,47 @@ bool stack::add_adapter(std::string_view name, std::string_view driver, param_li
     a.driver = driver;
     a.params = std::move(params);
     return _impl->add_adapter(std::move(a));
+}
+
+bool stack::add_adapter(std::string_view name, std::string_view driver, param_list params,
+                        fault_spec faults)
+{
+    adapter_spec a;
+    a.name = name;
+    a.driver = driver;
+    a.params = std::move(params);
+    a.faults = std::move(faults);
+    return _impl->add_adapter(std::move(a));
+}
+
+bool stack::set_adapter_faults(std::string_view name, std::optional<fault_spec> faults)
+{
+    if (_impl->state != impl::phase::configured) {
+        return _impl->fail("the stack is running: faults are set before start()");
+    }
+    impl::adapter_rec *a = _impl->find_adapter(name);
+    if (a == nullptr) {
+        return _impl->fail(fmt::format("adapter '{}' is not part of the stack", name));
+    }
+    if (faults) {
+        if (std::string e = check_fault_spec(*faults); !e.empty()) {
+            return _impl->fail(fmt::format("adapter '{}': faulty decorator: {}", name, e));
+        }
+    }
+    a->spec.faults = std::move(faults);
+    return true;
+}
+
+bool stack::set_watchdog(const watchdog_spec &limits)
+{
+    if (_impl->state != impl::phase::configured) {
+        return _impl->fail("the stack is running: the watchdog is set before start()");
+    }
+    if (std::string e = check_watchdog_spec(limits); !e.empty()) {
+        return _impl->fail("watchdog: " + e);
+    }
+    _impl->watchdog = limits;
+    return true;
 }
 
 bool stack::add_binding(std::string_view protocol, std::string_view adapter, param_list params)

@@ -97,6 +97,69 @@ std::string check_params(const param_list &params)
     return {};
 }
 
+std::string check_fault_spec(const fault_spec &f)
+{
+    for (const std::string &name : f.fail_statuses) {
+        if (core::fault_status_index(name) < 0) {
+            std::string names;
+            for (std::size_t i = 0; core::fault_status_name(i) != nullptr; ++i) {
+                names += (names.empty() ? "" : ", ") + std::string(core::fault_status_name(i));
+            }
+            return fmt::format("fail_statuses: '{}' is not a send completion failure status "
+                               "(MS-08: {})",
+                               name, names);
+        }
+    }
+    if (f.fail_mode != "mixed" && f.fail_mode != "before" && f.fail_mode != "after") {
+        return fmt::format("fail_mode '{}' is not \"before\", \"after\" or \"mixed\"",
+                           f.fail_mode);
+    }
+    return core::fault_validate(to_fault_config(f));
+}
+
+core::fault_config to_fault_config(const fault_spec &f)
+{
+    core::fault_config c;
+    c.seed = f.seed;
+    c.fail_fraction = f.fail_fraction;
+    for (const std::string &name : f.fail_statuses) {
+        const int i = core::fault_status_index(name);
+        if (i >= 0) {
+            c.fail_statuses.push_back(core::kFaultStatuses[static_cast<std::size_t>(i)]);
+        }
+    }
+    c.fail_mode = f.fail_mode == "before"  ? core::fault_fail_mode::before
+                  : f.fail_mode == "after" ? core::fault_fail_mode::after
+                                           : core::fault_fail_mode::mixed;
+    c.delay_us_max = f.delay_us_max;
+    c.reorder = f.reorder;
+    c.merge = f.merge;
+    c.split = f.split;
+    c.merge_window_us = f.merge_window_us;
+    c.inline_fraction = f.inline_fraction;
+    c.pend_pause_ms = f.pend_pause_ms;
+    c.pend_restart_ms = f.pend_restart_ms;
+    c.pend_reset_ms = f.pend_reset_ms;
+    c.drop_after = f.drop_after;
+    c.drop_fraction = f.drop_fraction;
+    return c;
+}
+
+std::string check_watchdog_spec(const watchdog_spec &w)
+{
+    using ms = std::chrono::milliseconds;
+    for (auto [v, name] : {std::pair{w.send_timeout, "send_timeout_ms"},
+                           std::pair{w.hang_timeout, "hang_timeout_ms"},
+                           std::pair{w.oid_timeout, "oid_timeout_ms"},
+                           std::pair{w.operation_timeout, "operation_timeout_ms"},
+                           std::pair{w.period, "period_ms"}}) {
+        if (v <= ms(0) || v > ms(86'400'000)) {
+            return fmt::format("{} {} is not between 1 and 86400000", name, v.count());
+        }
+    }
+    return {};
+}
+
 #if OPENNDIS_HAVE_TOMLPLUSPLUS
 
 namespace {
@@ -169,9 +232,19 @@ public:
     {
         for (auto &&[key, node] : root) {
             const std::string k(key.str());
+            if (k == "watchdog") {
+                if (!node.is_table()) {
+                    error(key.source(), fmt::format("'watchdog' must be a table ([watchdog]), "
+                                                    "not {}",
+                                                    type_name(node)));
+                } else {
+                    parse_watchdog(*node.as_table());
+                }
+                continue;
+            }
             if (k != "driver" && k != "adapter" && k != "binding") {
                 error(key.source(), fmt::format("unknown top-level key '{}' (expected [[driver]], "
-                                                "[[adapter]] or [[binding]])",
+                                                "[[adapter]], [[binding]] or [watchdog])",
                                                 k));
                 continue;
             }
@@ -332,7 +405,7 @@ private:
 
     void parse_adapter(const toml::table &t)
     {
-        keys(t, "adapter", {"name", "driver", "params"}, {"name", "driver"});
+        keys(t, "adapter", {"name", "driver", "params", "faulty"}, {"name", "driver"});
         adapter_spec a;
         a.where = to_location(_file, t.source());
         location name_at;
@@ -346,6 +419,16 @@ private:
         }
         string_of(t, "driver", "adapter", a.driver, a.where_driver);
         params_of(t, "adapter", a.name, a.params);
+        if (const toml::node *f = t.get("faulty")) {
+            a.where_faults = to_location(_file, f->source());
+            if (!f->is_table()) {
+                error(f->source(), fmt::format("[[adapter]] '{}': 'faulty' must be a table "
+                                               "([adapter.faulty]), not {}",
+                                               a.name, type_name(*f)));
+            } else {
+                a.faults = parse_faulty(*f->as_table(), a.name);
+            }
+        }
         if (!a.name.empty()) {
             for (const adapter_spec &o : _out.adapters) {
                 if (equal_nocase(o.name, a.name)) {
@@ -379,6 +462,183 @@ private:
             }
         }
         _out.bindings.push_back(std::move(b));
+    }
+
+    // An unsigned integer key of a table (`what` names the table); false when absent or bad.
+    template <typename T>
+    bool unsigned_of(const toml::table &t, const char *key, const std::string &what, T &out,
+                     std::uint64_t max = std::numeric_limits<T>::max())
+    {
+        const toml::node *n = t.get(key);
+        if (n == nullptr) {
+            return false;
+        }
+        if (!n->is_integer() || n->as_integer()->get() < 0 ||
+            static_cast<std::uint64_t>(n->as_integer()->get()) > max) {
+            error(n->source(), fmt::format("{}: '{}' must be an integer from 0 to {}, not {}",
+                                           what, key, max,
+                                           n->is_integer()
+                                               ? std::to_string(n->as_integer()->get())
+                                               : std::string(type_name(*n))));
+            return false;
+        }
+        out = static_cast<T>(n->as_integer()->get());
+        return true;
+    }
+
+    void fraction_of(const toml::table &t, const char *key, const std::string &what, double &out)
+    {
+        const toml::node *n = t.get(key);
+        if (n == nullptr) {
+            return;
+        }
+        double v = -1;
+        if (n->is_floating_point()) {
+            v = n->as_floating_point()->get();
+        } else if (n->is_integer()) {
+            v = static_cast<double>(n->as_integer()->get());
+        } else {
+            error(n->source(), fmt::format("{}: '{}' must be a number from 0 to 1, not {}", what,
+                                           key, type_name(*n)));
+            return;
+        }
+        if (!(v >= 0 && v <= 1)) {
+            error(n->source(), fmt::format("{}: '{}' = {} is not a fraction from 0 to 1", what,
+                                           key, v));
+            return;
+        }
+        out = v;
+    }
+
+    void bool_of(const toml::table &t, const char *key, const std::string &what, bool &out)
+    {
+        const toml::node *n = t.get(key);
+        if (n == nullptr) {
+            return;
+        }
+        if (!n->is_boolean()) {
+            error(n->source(), fmt::format("{}: '{}' must be true or false, not {}", what, key,
+                                           type_name(*n)));
+            return;
+        }
+        out = n->as_boolean()->get();
+    }
+
+    // [adapter.faulty]: the faulty decorator's knobs (README "Fault injection").
+    fault_spec parse_faulty(const toml::table &t, const std::string &adapter)
+    {
+        const std::string what = fmt::format("[adapter.faulty] of '{}'", adapter);
+        static constexpr const char *known[] = {
+            "seed",          "fail_fraction",  "fail_statuses",   "fail_mode",
+            "delay_us_max",  "reorder",        "merge",           "split",
+            "merge_window_us", "inline_fraction", "pend_pause_ms", "pend_restart_ms",
+            "pend_reset_ms", "drop_after",     "drop_fraction"};
+        for (auto &&[key, node] : t) {
+            const std::string k(key.str());
+            if (std::none_of(std::begin(known), std::end(known),
+                             [&k](const char *n) { return k == n; })) {
+                std::string list;
+                for (const char *n : known) {
+                    list += list.empty() ? n : std::string(", ") + n;
+                }
+                error(key.source(), fmt::format("{}: unknown key '{}' (expected {})", what, k,
+                                                list));
+            }
+        }
+        fault_spec f;
+        unsigned_of(t, "seed", what, f.seed, std::numeric_limits<std::int64_t>::max());
+        fraction_of(t, "fail_fraction", what, f.fail_fraction);
+        if (const toml::node *n = t.get("fail_statuses")) {
+            if (!n->is_array()) {
+                error(n->source(), fmt::format("{}: 'fail_statuses' must be an array of status "
+                                               "names, not {}",
+                                               what, type_name(*n)));
+            } else {
+                for (const toml::node &e : *n->as_array()) {
+                    if (!e.is_string()) {
+                        error(e.source(), fmt::format("{}: 'fail_statuses' holds {}; status "
+                                                      "names are strings",
+                                                      what, type_name(e)));
+                        continue;
+                    }
+                    fault_spec one;
+                    one.fail_statuses.push_back(e.as_string()->get());
+                    if (std::string why = check_fault_spec(one); !why.empty()) {
+                        error(e.source(), what + ": " + why);
+                        continue;
+                    }
+                    f.fail_statuses.push_back(e.as_string()->get());
+                }
+            }
+        }
+        if (const toml::node *n = t.get("fail_mode")) {
+            if (!n->is_string()) {
+                error(n->source(), fmt::format("{}: 'fail_mode' must be a string, not {}", what,
+                                               type_name(*n)));
+            } else {
+                fault_spec one;
+                one.fail_mode = n->as_string()->get();
+                if (std::string why = check_fault_spec(one); !why.empty()) {
+                    error(n->source(), what + ": " + why);
+                } else {
+                    f.fail_mode = one.fail_mode;
+                }
+            }
+        }
+        unsigned_of(t, "delay_us_max", what, f.delay_us_max, 10'000'000);
+        bool_of(t, "reorder", what, f.reorder);
+        bool_of(t, "merge", what, f.merge);
+        bool_of(t, "split", what, f.split);
+        unsigned_of(t, "merge_window_us", what, f.merge_window_us, 1'000'000);
+        fraction_of(t, "inline_fraction", what, f.inline_fraction);
+        unsigned_of(t, "pend_pause_ms", what, f.pend_pause_ms, 600'000);
+        unsigned_of(t, "pend_restart_ms", what, f.pend_restart_ms, 600'000);
+        unsigned_of(t, "pend_reset_ms", what, f.pend_reset_ms, 600'000);
+        unsigned_of(t, "drop_after", what, f.drop_after,
+                    std::numeric_limits<std::int64_t>::max());
+        fraction_of(t, "drop_fraction", what, f.drop_fraction);
+        return f;
+    }
+
+    // [watchdog]: the watchdog's limits.
+    void parse_watchdog(const toml::table &t)
+    {
+        const std::string what = "[watchdog]";
+        static constexpr const char *known[] = {"enabled",         "send_timeout_ms",
+                                                "hang_timeout_ms", "oid_timeout_ms",
+                                                "operation_timeout_ms", "period_ms"};
+        for (auto &&[key, node] : t) {
+            const std::string k(key.str());
+            if (std::none_of(std::begin(known), std::end(known),
+                             [&k](const char *n) { return k == n; })) {
+                std::string list;
+                for (const char *n : known) {
+                    list += list.empty() ? n : std::string(", ") + n;
+                }
+                error(key.source(), fmt::format("{}: unknown key '{}' (expected {})", what, k,
+                                                list));
+            }
+        }
+        watchdog_spec w;
+        w.where = to_location(_file, t.source());
+        bool_of(t, "enabled", what, w.enabled);
+        auto limit = [&](const char *key, std::chrono::milliseconds &out) {
+            std::uint32_t v = 0;
+            if (unsigned_of(t, key, what, v, 86'400'000)) {
+                if (v == 0) {
+                    error(t.get(key)->source(),
+                          fmt::format("{}: '{}' must be at least 1 (ms)", what, key));
+                    return;
+                }
+                out = std::chrono::milliseconds(v);
+            }
+        };
+        limit("send_timeout_ms", w.send_timeout);
+        limit("hang_timeout_ms", w.hang_timeout);
+        limit("oid_timeout_ms", w.oid_timeout);
+        limit("operation_timeout_ms", w.operation_timeout);
+        limit("period_ms", w.period);
+        _out.watchdog = w;
     }
 
     // References inside the file: adapter → [[driver]], binding → [[adapter]].

@@ -2,6 +2,8 @@
 // (stack.cpp). The public types and parse_topology* are in <openndis/host.hpp>.
 #pragma once
 
+#include "core/faulty.hpp"
+
 #include <openndis/host.hpp>
 
 #include <string>
@@ -17,5 +19,11 @@ bool valid_service_name(std::string_view s) noexcept;
 bool valid_object_name(std::string_view s) noexcept;
 // "" when every parameter is acceptable (key, 32-bit integer, no key twice), else what is not.
 std::string check_params(const param_list &params);
+
+// "" when a fault spec is valid (names the key that is not), and its core configuration.
+std::string check_fault_spec(const fault_spec &spec);
+core::fault_config to_fault_config(const fault_spec &spec); // spec checked
+// "" when the watchdog's limits are valid.
+std::string check_watchdog_spec(const watchdog_spec &spec);
 
 } // namespace ndis::host

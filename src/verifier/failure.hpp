@@ -107,7 +107,13 @@ namespace ndis::verifier {
     X(reset_complete_unexpected, 128, "ST-17")     /* NdisMResetComplete, no pending reset */   \
     X(reset_left_sends, 129, "ST-16")              /* 6.30+ reset done with sends held */       \
     X(reset_return_bad, 130, "ST-15")              /* MiniportResetEx returned a bad status */  \
-    X(halt_with_outstanding, 131, "ST-12")         /* halt with sends/receives/OIDs pending */
+    X(halt_with_outstanding, 131, "ST-12")         /* halt with sends/receives/OIDs pending */ \
+    /* ---- the watchdog and the faulty decorator (150-159) ---- */                       \
+    X(watchdog_send_overdue, 150, "VER-06")        /* NdisTimedDataSend: send not completed */ \
+    X(watchdog_send_hang, 151, "VER-06")           /* NdisTimedDataHang: no completion */      \
+    X(watchdog_oid_overdue, 152, "VER-06")         /* NdisTimedOidComplete: OID too slow */    \
+    X(watchdog_operation_slow, 153, "ST-21")       /* pause/restart too slow (0x7C/0x25) */    \
+    X(faulty_held_at_halt, 154, "MS-06")           /* decorator still holds NBLs at halt */
 
 enum class failure : std::uint16_t {
 #define OPENNDIS_FAILURE_ENUM(name, number, spec) name = number,

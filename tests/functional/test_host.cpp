@@ -1096,6 +1096,202 @@ TEST_F(Host, CApiTopologyErrorsGoToTheBuffer)
 
 } // namespace
 
+// ---- the faulty decorator and the watchdog through the host ---------------------------------------
+
+constexpr const char *kFaultyNull = R"(
+[[driver]]
+name = "null"
+[[driver]]
+name = "rec_proto"
+
+[[adapter]]
+name = "null0"
+driver = "null"
+[adapter.faulty]
+seed = SEED
+fail_fraction = 0.3
+fail_statuses = ["RESOURCES", "NDIS_STATUS_SEND_ABORTED", "paused"]
+reorder = true
+split = true
+)";
+
+std::string pointer_text(const void *p)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%p", p);
+    return buf;
+}
+
+std::string faulty_null(int seed)
+{
+    std::string t = kFaultyNull;
+    t.replace(t.find("SEED"), 4, std::to_string(seed));
+    return t;
+}
+
+TEST(HostTopology, FaultyAndWatchdogTablesAreParsed)
+{
+    ndis::host::topology t;
+    std::string e;
+    ASSERT_TRUE(ndis::host::parse_topology(faulty_null(5) + R"(
+[watchdog]
+send_timeout_ms = 100
+period_ms = 5
+enabled = true
+)",
+                                           "f.toml", t, e))
+        << e;
+    ASSERT_EQ(t.adapters.size(), 1u);
+    ASSERT_TRUE(t.adapters[0].faults.has_value());
+    const ndis::host::fault_spec &f = *t.adapters[0].faults;
+    EXPECT_EQ(f.seed, 5u);
+    EXPECT_DOUBLE_EQ(f.fail_fraction, 0.3);
+    EXPECT_EQ(f.fail_statuses,
+              (std::vector<std::string>{"RESOURCES", "NDIS_STATUS_SEND_ABORTED", "paused"}));
+    EXPECT_TRUE(f.reorder);
+    EXPECT_TRUE(f.split);
+    EXPECT_FALSE(f.merge);
+    ASSERT_TRUE(t.watchdog.has_value());
+    EXPECT_EQ(t.watchdog->send_timeout, std::chrono::milliseconds(100));
+    EXPECT_EQ(t.watchdog->period, std::chrono::milliseconds(5));
+    EXPECT_EQ(t.watchdog->hang_timeout, std::chrono::milliseconds(22000)); // VER-06 default
+}
+
+TEST(HostTopology, FaultyAndWatchdogErrorsNameTheirLine)
+{
+    ndis::host::topology t;
+    std::string e;
+    EXPECT_FALSE(ndis::host::parse_topology(R"([[driver]]
+name = "null"
+[[adapter]]
+name = "n0"
+driver = "null"
+[adapter.faulty]
+fail_fraction = 1.5
+fail_statuses = ["SUCCESS"]
+shuffle = true
+delay_us_max = -3
+[watchdog]
+period_ms = 0
+)",
+                                            "bad.toml", t, e));
+    EXPECT_NE(e.find("bad.toml:7:17: [adapter.faulty] of 'n0': 'fail_fraction' = 1.5 is not a "
+                     "fraction from 0 to 1"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("bad.toml:8:18: [adapter.faulty] of 'n0': fail_statuses: 'SUCCESS' is not a "
+                     "send completion failure status (MS-08"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("bad.toml:9:1: [adapter.faulty] of 'n0': unknown key 'shuffle'"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("bad.toml:10:16: [adapter.faulty] of 'n0': 'delay_us_max' must be an "
+                     "integer from 0 to 10000000"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("bad.toml:12:13: [watchdog]: 'period_ms' must be at least 1"),
+              std::string::npos)
+        << e;
+}
+
+// MS-06, MS-08: over the built-in null miniport, every NBL comes back exactly once with SUCCESS
+// or one of the chosen failures; the decorator's counters match what the protocol saw, and the
+// same seed gives the same counts (reproducible), another seed other counts.
+TEST_F(Host, FaultyOverNullExactlyOnceAndReproducible)
+{
+    auto run = [](int seed) {
+        ndis::host::stack s;
+        EXPECT_TRUE(s.load_topology_string(faulty_null(seed), "f.toml")) << s.last_error();
+        EXPECT_TRUE(s.start()) << s.last_error();
+        for (int i = 0; i < 20; ++i) {
+            send_on("null0", 5);
+        }
+        const ndis::host::teardown_report r = s.stop();
+        EXPECT_TRUE(r.clean()) << r.text();
+        const auto a = s.adapter("null0");
+        EXPECT_TRUE(a.has_value() && a->faults.attached);
+        return a.value_or(ndis::host::adapter_counters{});
+    };
+    const auto first = run(9);
+    auto log = take_log();
+    const std::uint64_t failed = first.faults.failed_total();
+    EXPECT_GT(failed, 10u);
+    EXPECT_EQ(first.faults.sent, 100u);
+    EXPECT_EQ(first.faults.completed, 100u);
+    const std::string expect = "proto:Unbind null0 ok=" + std::to_string(100 - failed) +
+                               " other=" + std::to_string(failed);
+    EXPECT_NE(std::find(log.begin(), log.end(), expect), log.end()) << expect;
+    for (const auto &[status, n] : first.faults.failed) {
+        if (status != "RESOURCES" && status != "SEND_ABORTED" && status != "PAUSED") {
+            EXPECT_EQ(n, 0u) << status;
+        }
+    }
+    const auto again = run(9);
+    EXPECT_EQ(again.faults.failed, first.faults.failed);
+    const auto other = run(10);
+    EXPECT_NE(other.faults.failed, first.faults.failed);
+    take_log();
+}
+
+// VER-06 (NdisTimedDataSend), VER-07 (0x7C/0x27): a completion the decorator drops is reported by
+// the watchdog (adapter, binding, NBL) and shows in the host's teardown report as left behind.
+TEST_F(Host, DroppedCompletionIsReportedAndLeftBehind)
+{
+    openndis::test::VerifierCapture cap;
+    ndis::host::stack::set_control_timeout(std::chrono::milliseconds(200));
+    ndis::host::stack s;
+    ASSERT_TRUE(s.load_topology_string(R"(
+[[driver]]
+name = "null"
+[[driver]]
+name = "rec_proto"
+[[adapter]]
+name = "null0"
+driver = "null"
+[adapter.faulty]
+drop_after = 2
+[watchdog]
+send_timeout_ms = 50
+period_ms = 10
+)",
+                                       "drop.toml"))
+        << s.last_error();
+    ASSERT_TRUE(s.start()) << s.last_error();
+    send_on("null0", 3);
+    ASSERT_TRUE(cap.wait_for(1, std::chrono::seconds(3)));
+    const auto a = s.adapter("null0");
+    ASSERT_TRUE(a.has_value());
+    ASSERT_EQ(a->faults.dropped_nbls.size(), 1u);
+    const void *dropped = a->faults.dropped_nbls[0];
+    const ndis::host::teardown_report r = s.stop();
+    ndis::host::stack::set_control_timeout(std::chrono::milliseconds(10000));
+    EXPECT_FALSE(r.clean());
+    const std::string text = r.text();
+    EXPECT_NE(text.find("adapter 'null0': the faulty decorator dropped 1 send completion(s) on "
+                        "purpose (NBL " + pointer_text(dropped) + ")"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("runtime objects left alive: 1 NBL(s)"), std::string::npos) << text;
+    // The watchdog's report: once, naming the adapter, the binding's protocol and the NBL.
+    EXPECT_EQ(cap.count("VER-06"), 1u);
+    for (const auto &rec : cap.records()) {
+        if (rec.spec_id == "VER-06") {
+            EXPECT_NE(rec.message.find("adapter 'null0' (driver 'null')"), std::string::npos);
+            EXPECT_NE(rec.message.find("protocol 'RECPROTO'"), std::string::npos);
+            EXPECT_NE(rec.message.find(pointer_text(dropped)), std::string::npos);
+        } else {
+            // The teardown waiting for the lost send, and the pool freed with it still out.
+            // ... and the halt that had to go ahead with it outstanding (ST-12).
+            EXPECT_TRUE(rec.spec_id == "ST-21" || rec.spec_id == "PS-22" ||
+                        rec.spec_id == "POOL-10" || rec.spec_id == "ST-12")
+                << rec.message;
+        }
+    }
+    NdisFreeNetBufferList(static_cast<PNET_BUFFER_LIST>(const_cast<void *>(dropped)));
+    take_log();
+}
+
 // PS-05: the built-in pktgen copes with an NdisOpenAdapterEx and an NdisCloseAdapterEx that
 // pend (ProtocolOpenAdapterCompleteEx / ProtocolCloseAdapterCompleteEx from a runtime thread).
 TEST(HostBuiltins, PS05_PktgenWithPendedOpenAndClose)

@@ -45,6 +45,25 @@ void print_counters(std::FILE *out, const std::vector<ndis::host::adapter_counte
                    a.driver, dw, a.state, a.sent, a.completed, a.indicated, a.returned,
                    rate(a.completed, seconds));
     }
+    for (const auto &a : adapters) {
+        const ndis::host::fault_counters &f = a.faults;
+        if (!f.attached) {
+            continue;
+        }
+        std::string failed;
+        for (const auto &[status, n] : f.failed) {
+            if (n != 0) {
+                failed += fmt::format("{}{} {}", failed.empty() ? "" : ", ", status, n);
+            }
+        }
+        fmt::print(out,
+                   "faulty {}: sent {} completed {} failed {}{} delayed {} reordered {} merged {} "
+                   "split {} inline {} dropped {} pended pause/restart/reset {}/{}/{}\n",
+                   a.name, f.sent, f.completed, f.failed_total(),
+                   failed.empty() ? "" : " (" + failed + ")", f.delayed, f.reordered, f.merged,
+                   f.split, f.inlined, f.dropped, f.pended_pauses, f.pended_restarts,
+                   f.pended_resets);
+    }
     if (bindings.empty()) {
         fmt::print(out, "(no bindings)\n");
         return;
