@@ -1203,8 +1203,11 @@ struct stack::impl {
                               core::to_string(st));
             return false;
         }
+        if (st == core::binding_state::running) {
+            core::binding_pause(b->live); // first, so that the counters kept are final (PS-19)
+        }
         b->last = snapshot(*b);
-        const NDIS_STATUS s = core::unbind(b->live); // pauses first (PS-19); always closes
+        const NDIS_STATUS s = core::unbind(b->live); // always closes
         b->live = nullptr;
         b->last.state = "Unbound";
         b->last.sends_outstanding = 0;
