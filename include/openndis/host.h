@@ -16,7 +16,10 @@
  *   keeps a one-line-or-more message (with FILE:LINE:COLUMN for topology errors) that
  *   OpenNdisStackGetLastError copies out; the topology loaders also copy it to their buffer.
  *   Nothing is started when a topology is bad: the stack stays as it was before the call.
- *   Calls on one stack must come from one thread at a time, at PASSIVE_LEVEL (a plain thread).
+ *   Building, starting and stopping a stack: one thread at a time, at PASSIVE_LEVEL (a plain
+ *   thread). The run-time control calls (OpenNdisStackPauseAdapter … OpenNdisStackRebind) and the
+ *   counter readers may come from any plain thread while the stack runs: control operations run
+ *   one at a time per stack and OpenNdisStackStop waits for one in progress.
  *
  * Usage
  *     POPENNDIS_STACK s;
@@ -71,6 +74,9 @@ typedef struct _OPENNDIS_ADAPTER_COUNTERS {
     LONGLONG SendsOutstanding;    /* sent, not yet completed */
     LONGLONG ReceivesOutstanding; /* indicated, not yet returned */
     CHAR State[16];        /* "Running", "Paused", "Halted", … */
+    ULONGLONG Resets;      /* MiniportResetEx calls (by the host, or after a hang) */
+    ULONGLONG Hangs;       /* MiniportCheckForHangEx answers TRUE */
+    ULONG PowerState;      /* NDIS_DEVICE_POWER_STATE value: 1 (D0) … 4 (D3) */
 } OPENNDIS_ADAPTER_COUNTERS, *POPENNDIS_ADAPTER_COUNTERS;
 
 typedef struct _OPENNDIS_BINDING_COUNTERS {
@@ -158,7 +164,10 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackStop(_In_ POPENNDIS_STACK Stack,
                                                     _Out_opt_ POPENNDIS_TEARDOWN_REPORT Report);
 NDIS_EXPORTED_ROUTINE BOOLEAN OpenNdisStackIsRunning(_In_ POPENNDIS_STACK Stack);
 
-/* Run-time control: pause or restart one adapter (with its bindings) or one binding. */
+/* Run-time control: pause or restart one adapter (with its bindings) or one binding. Each
+ * returns NDIS_STATUS_SUCCESS, or NDIS_STATUS_FAILURE with the reason (unknown adapter or
+ * binding, a state the operation is not legal in, a driver's failure) in
+ * OpenNdisStackGetLastError; NDIS_STATUS_INVALID_PARAMETER for NULL arguments. */
 NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackPauseAdapter(_In_ POPENNDIS_STACK Stack,
                                                             _In_ PCSTR Adapter);
 NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackRestartAdapter(_In_ POPENNDIS_STACK Stack,
@@ -168,6 +177,19 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackPauseBinding(_In_ POPENNDIS_STACK
 NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackRestartBinding(_In_ POPENNDIS_STACK Stack,
                                                               _In_ PCSTR Protocol,
                                                               _In_ PCSTR Adapter);
+/* MiniportResetEx, with NDIS_STATUS_RESET_START / RESET_END to the bindings (ST-14 … ST-17). */
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackResetAdapter(_In_ POPENNDIS_STACK Stack,
+                                                            _In_ PCSTR Adapter);
+/* Pause the bindings above and the adapter, OID_PNP_SET_POWER D3 then D0, restart the adapter
+ * and the bindings that were running (ST-19, ST-20). */
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackPowerCycleAdapter(_In_ POPENNDIS_STACK Stack,
+                                                                 _In_ PCSTR Adapter);
+/* ProtocolUnbindAdapterEx of one binding; its counters then read "Unbound" (values at the
+ * unbind) until OpenNdisStackRebind opens it again with its parameters. */
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackUnbind(_In_ POPENNDIS_STACK Stack,
+                                                      _In_ PCSTR Protocol, _In_ PCSTR Adapter);
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackRebind(_In_ POPENNDIS_STACK Stack,
+                                                      _In_ PCSTR Protocol, _In_ PCSTR Adapter);
 
 /* ---- Reading it -------------------------------------------------------------------------- */
 /* NDIS_STATUS_ADAPTER_NOT_FOUND / NDIS_STATUS_FILE_NOT_FOUND when no such adapter / binding. */

@@ -8,7 +8,11 @@
 //   ndis::host::topology without loading anything; errors carry FILE:LINE:COLUMN.
 //
 //   Methods return false (and keep the message in last_error()) instead of throwing; nothing
-//   is started when a topology is bad. One thread at a time per stack, at PASSIVE_LEVEL.
+//   is started when a topology is bad. Configuration, start() and stop() from one thread at a
+//   time, at PASSIVE_LEVEL. The run-time control methods (pause_adapter … rebind) and the
+//   readers (adapters(), bindings() …) may be called from any plain thread while traffic flows:
+//   control operations on one stack run one at a time (a mutex), stop() waits for one in
+//   progress, and a [[schedule]] (see schedule_spec) runs them on the host's own thread.
 //
 // Usage
 //     ndis::host::stack s;
@@ -30,6 +34,7 @@
 #ifndef OPENNDIS_HOST_HPP
 #define OPENNDIS_HOST_HPP
 
+#include <ndis/oid.h>
 #include <openndis/host.h>
 
 #include <chrono>
@@ -130,6 +135,36 @@ struct binding_spec {
     location where, where_protocol, where_adapter;
 };
 
+// One [[schedule]] entry: a run-time control action the host performs by itself while the
+// stack runs (from start() to stop()), on its scheduler thread, in time order.
+//   action    "pause", "restart", "pause_restart" (an adapter with its bindings, or one binding
+//             with `protocol`), "reset", "power_cycle" (an adapter), "unbind", "rebind",
+//             "unbind_rebind" (a binding: `protocol` required). '-' may stand for '_'.
+//   at_ms     once, this long after start() finished; or
+//   every_ms  repeatedly: at every_ms, 2 × every_ms, … after start(), `count` times (0: until
+//             stop). Exactly one of the two.
+//   jitter_ms each run is delayed by a pseudo-random 0 … jitter_ms drawn from `seed`: the same
+//             seed gives the same delays (reproducible).
+struct schedule_spec {
+    std::string action;
+    std::string adapter;
+    std::string protocol; // binding actions; "" : the adapter
+    std::optional<std::uint64_t> at_ms, every_ms;
+    std::uint64_t jitter_ms = 0;
+    std::uint64_t seed = 0;
+    std::uint64_t count = 0;
+    location where, where_action, where_adapter, where_protocol;
+};
+
+// What the scheduler did with one entry (schedule_results(): live while running, the values
+// at stop() afterwards).
+struct schedule_result {
+    std::string action, adapter, protocol;
+    location where;
+    std::uint64_t runs = 0, ok = 0, failed = 0;
+    std::string last_error; // of the last failed run
+};
+
 struct topology {
     std::string source;   // file name (or the name given to a string)
     std::string base_dir; // relative driver paths are resolved against it ("" : cwd)
@@ -137,6 +172,7 @@ struct topology {
     std::vector<adapter_spec> adapters;
     std::vector<binding_spec> bindings;
     std::optional<watchdog_spec> watchdog; // [watchdog]
+    std::vector<schedule_spec> schedule; // [[schedule]]
 };
 
 // Parses and checks a topology (TOML) without loading anything: syntax, known keys, types,
@@ -176,6 +212,9 @@ struct adapter_counters {
     std::uint64_t sent = 0, completed = 0, indicated = 0, returned = 0;
     std::int64_t sends_outstanding = 0, receives_outstanding = 0;
     fault_counters faults; // attached == false: not decorated
+    std::uint64_t resets = 0; // MiniportResetEx calls (by the host or after a hang)
+    std::uint64_t hangs = 0;  // MiniportCheckForHangEx answers TRUE
+    std::string power;        // "D0" … "D3": the last OID_PNP_SET_POWER that succeeded
 };
 struct binding_counters {
     std::string protocol, adapter, state;
@@ -230,11 +269,33 @@ public:
     teardown_report stop();
     bool running() const noexcept;
 
-    // Run-time control (while running).
-    bool pause_adapter(std::string_view adapter);
-    bool restart_adapter(std::string_view adapter);
+    // Run-time control (while running; any thread; one operation at a time per stack). Each
+    // returns false with last_error() naming what is wrong (unknown adapter or binding, a state
+    // the operation is not legal in, a driver's failure) and leaves the stack as it was, or,
+    // where a driver failed half-way, with every adapter and binding back in the state it had.
+    // last_error() is shared by the threads that use the stack: read it right after the call.
+    bool pause_adapter(std::string_view adapter);   // the bindings above first (ST-20)
+    bool restart_adapter(std::string_view adapter); // then its paused bindings
     bool pause_binding(std::string_view protocol, std::string_view adapter);
     bool restart_binding(std::string_view protocol, std::string_view adapter);
+    // MiniportResetEx with RESET_START / RESET_END to the bindings (ST-14 … ST-17).
+    bool reset_adapter(std::string_view adapter);
+    // NDIS 6 order: pause the bindings above and the adapter (ST-20), OID_PNP_SET_POWER D3,
+    // then D0, then restart the adapter and the bindings that were running (ST-19).
+    bool power_cycle_adapter(std::string_view adapter);
+    // OID_PNP_SET_POWER alone, in Running or Paused (no pause: for tests of ST-19).
+    bool set_adapter_power(std::string_view adapter, NDIS_DEVICE_POWER_STATE state);
+    // ProtocolUnbindAdapterEx: the binding stays listed in bindings() as "Unbound" with its
+    // counters at the unbind, until rebind() opens it again (counting from zero).
+    bool unbind(std::string_view protocol, std::string_view adapter);
+    // ProtocolBindAdapterEx again with the binding's [binding.params]; NetEventRestart too when
+    // the adapter is running.
+    bool rebind(std::string_view protocol, std::string_view adapter);
+
+    // ---- the schedule ----
+    // Adds an entry (before start()); checked like a [[schedule]] table of a topology file.
+    bool add_schedule(schedule_spec entry);
+    std::vector<schedule_result> schedule_results() const;
 
     // ---- reading ----
     std::vector<adapter_counters> adapters() const;

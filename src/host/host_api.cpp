@@ -326,6 +326,46 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackRestartBinding(POPENNDIS_STACK St
     });
 }
 
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackResetAdapter(POPENNDIS_STACK Stack, PCSTR Adapter)
+{
+    return guarded(Stack, [&] {
+        if (Adapter == nullptr) {
+            return c_fail(Stack, "Adapter is NULL", NDIS_STATUS_INVALID_PARAMETER);
+        }
+        return result(Stack, Stack->stack.reset_adapter(Adapter));
+    });
+}
+
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackPowerCycleAdapter(POPENNDIS_STACK Stack, PCSTR Adapter)
+{
+    return guarded(Stack, [&] {
+        if (Adapter == nullptr) {
+            return c_fail(Stack, "Adapter is NULL", NDIS_STATUS_INVALID_PARAMETER);
+        }
+        return result(Stack, Stack->stack.power_cycle_adapter(Adapter));
+    });
+}
+
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackUnbind(POPENNDIS_STACK Stack, PCSTR Protocol, PCSTR Adapter)
+{
+    return guarded(Stack, [&] {
+        if (Protocol == nullptr || Adapter == nullptr) {
+            return c_fail(Stack, "Protocol or Adapter is NULL", NDIS_STATUS_INVALID_PARAMETER);
+        }
+        return result(Stack, Stack->stack.unbind(Protocol, Adapter));
+    });
+}
+
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackRebind(POPENNDIS_STACK Stack, PCSTR Protocol, PCSTR Adapter)
+{
+    return guarded(Stack, [&] {
+        if (Protocol == nullptr || Adapter == nullptr) {
+            return c_fail(Stack, "Protocol or Adapter is NULL", NDIS_STATUS_INVALID_PARAMETER);
+        }
+        return result(Stack, Stack->stack.rebind(Protocol, Adapter));
+    });
+}
+
 NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackGetAdapterCounters(
     POPENNDIS_STACK Stack, PCSTR Adapter, POPENNDIS_ADAPTER_COUNTERS Counters)
 {
@@ -345,6 +385,12 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackGetAdapterCounters(
         Counters->SendsOutstanding = c->sends_outstanding;
         Counters->ReceivesOutstanding = c->receives_outstanding;
         copy_state(Counters->State, c->state);
+        Counters->Resets = c->resets;
+        Counters->Hangs = c->hangs;
+        // "D0" … "D3" → NdisDeviceStateD0 (1) … NdisDeviceStateD3 (4)
+        Counters->PowerState = c->power.size() == 2 && c->power[1] >= '0' && c->power[1] <= '3'
+                                   ? static_cast<ULONG>(c->power[1] - '0') + 1
+                                   : 0;
         return NDIS_STATUS_SUCCESS;
     });
 }

@@ -21,7 +21,16 @@
 //
 // The core objects (core::adapter, core::binding) are deleted by adapter_halt / unbind; the
 // records here keep names, parameters and the final counters, and drop their pointers then.
+//
+// Run-time control (pause / restart / reset / power / unbind / rebind, and the [[schedule]])
+// may come from any thread while the stack runs: every operation, start(), the teardown and
+// every reader of the records hold `control_lock`, so they run one at a time and never see a
+// record whose core object is being deleted. The scheduler thread (host/schedule.hpp) takes the
+// same lock for each action; stop() joins it first, without the lock, then tears down.
+// An unbound binding keeps its record (state "Unbound", counters at the unbind) so that
+// rebind() can open it again with the same [binding.params].
 #include "host/driver_loader.hpp"
+#include "host/schedule.hpp"
 #include "host/topology.hpp"
 
 #include "core/faulty.hpp"
@@ -70,10 +79,24 @@ std::string status_text(NDIS_STATUS s)
     case NDIS_STATUS_UNSUPPORTED_MEDIA: name = "NDIS_STATUS_UNSUPPORTED_MEDIA"; break;
     case NDIS_STATUS_INVALID_STATE: name = "NDIS_STATUS_INVALID_STATE"; break;
     case NDIS_STATUS_ADAPTER_NOT_FOUND: name = "NDIS_STATUS_ADAPTER_NOT_FOUND"; break;
+    case NDIS_STATUS_NOT_SUPPORTED: name = "NDIS_STATUS_NOT_SUPPORTED"; break;
+    case NDIS_STATUS_RESET_IN_PROGRESS: name = "NDIS_STATUS_RESET_IN_PROGRESS"; break;
+    case NDIS_STATUS_HARD_ERRORS: name = "NDIS_STATUS_HARD_ERRORS"; break;
+    case NDIS_STATUS_SOFT_ERRORS: name = "NDIS_STATUS_SOFT_ERRORS"; break;
+    case NDIS_STATUS_INVALID_DATA: name = "NDIS_STATUS_INVALID_DATA"; break;
+    case NDIS_STATUS_INVALID_LENGTH: name = "NDIS_STATUS_INVALID_LENGTH"; break;
+    case NDIS_STATUS_INVALID_OID: name = "NDIS_STATUS_INVALID_OID"; break;
     default: break;
     }
     return name != nullptr ? fmt::format("{} (0x{:08x})", name, static_cast<ULONG>(s))
                            : fmt::format("0x{:08x}", static_cast<ULONG>(s));
+}
+
+std::string power_name(NDIS_DEVICE_POWER_STATE p)
+{
+    return p >= NdisDeviceStateD0 && p <= NdisDeviceStateD3
+               ? "D" + std::to_string(static_cast<int>(p) - 1)
+               : "D?(" + std::to_string(static_cast<int>(p)) + ")";
 }
 
 bool adapter_alive(const core::adapter *a)
@@ -189,7 +212,8 @@ struct stack::impl {
         binding_counters last;
     };
 
-    phase state = phase::configured;
+    std::atomic<phase> state{phase::configured};
+    mutable std::mutex control_lock; // see the file comment
     std::string error;
     std::vector<driver_rec> drivers;
     std::vector<adapter_rec> adapters;
@@ -202,6 +226,9 @@ struct stack::impl {
     bool counted_running = false;
     watchdog_spec watchdog;
     bool watchdog_started = false;
+    std::vector<schedule_spec> schedule_specs;
+    std::unique_ptr<detail::scheduler> scheduler; // while running with a schedule
+    std::vector<schedule_result> schedule_last;   // the results at the last stop()
 
     bool fail(std::string message)
     {
@@ -359,10 +386,12 @@ struct stack::impl {
         auto saved_drivers_size = drivers.size();
         auto saved_adapters_size = adapters.size();
         auto saved_bindings_size = binding_specs.size();
+        auto saved_schedule_size = schedule_specs.size();
         auto rollback = [&]() {
             drivers.resize(saved_drivers_size);
             adapters.resize(saved_adapters_size);
             binding_specs.resize(saved_bindings_size);
+            schedule_specs.resize(saved_schedule_size);
             return false;
         };
         for (const driver_spec &d : t.drivers) {
@@ -387,6 +416,41 @@ struct stack::impl {
             }
             watchdog = *t.watchdog;
         }
+        for (const schedule_spec &e : t.schedule) {
+            if (!add_schedule(e)) {
+                return rollback();
+            }
+        }
+        return true;
+    }
+
+    bool add_schedule(schedule_spec spec)
+    {
+        if (state != phase::configured) {
+            return fail("the stack is running: schedule entries are added before start()");
+        }
+        const std::string at = spec.where.prefix();
+        if (std::string e = detail::check_schedule_entry(spec); !e.empty()) {
+            return fail(fmt::format("{}schedule: {}", at, e));
+        }
+        if (find_adapter(spec.adapter) == nullptr) {
+            return fail(fmt::format("{}schedule: {} of '{}': no adapter is named '{}'",
+                                    spec.where_adapter.known() ? spec.where_adapter.prefix() : at,
+                                    spec.action, spec.adapter, spec.adapter));
+        }
+        // With explicit bindings the pair is known now; otherwise start() checks it once every
+        // protocol has bound.
+        if (!spec.protocol.empty() && !binding_specs.empty() &&
+            std::none_of(binding_specs.begin(), binding_specs.end(), [&spec](const auto &b) {
+                return equal_nocase(b.protocol, spec.protocol) &&
+                       equal_nocase(b.adapter, spec.adapter);
+            })) {
+            return fail(fmt::format("{}schedule: {}: no [[binding]] of '{}' to '{}'",
+                                    spec.where_protocol.known() ? spec.where_protocol.prefix()
+                                                                : at,
+                                    spec.action, spec.protocol, spec.adapter));
+        }
+        schedule_specs.push_back(std::move(spec));
         return true;
     }
 
@@ -518,6 +582,9 @@ struct stack::impl {
         if (a.live != nullptr && adapter_alive(a.live)) {
             const core::adapter *x = a.live;
             c.state = core::to_string(x->state.load());
+            c.resets = x->resets.load(std::memory_order_relaxed);
+            c.hangs = x->hangs.load(std::memory_order_relaxed);
+            c.power = power_name(x->power.load());
             c.sent = x->sent.load(std::memory_order_relaxed);
             c.completed = x->completed.load(std::memory_order_relaxed);
             c.indicated = x->indicated.load(std::memory_order_relaxed);
@@ -530,6 +597,9 @@ struct stack::impl {
             }
         } else if (c.state.empty()) {
             c.state = "Halted";
+        }
+        if (c.power.empty()) {
+            c.power = "D0";
         }
         return c;
     }
@@ -696,6 +766,16 @@ struct stack::impl {
                 }
             }
         }
+        // The schedule's bindings exist (implicit bindings are known only now).
+        for (const schedule_spec &e : schedule_specs) {
+            if (!e.protocol.empty() && find_binding(e.protocol, e.adapter) == nullptr) {
+                fail(fmt::format("{}schedule: {}: '{}' did not bind to '{}' (bound: {})",
+                                 e.where_protocol.known() ? e.where_protocol.prefix()
+                                                          : e.where.prefix(),
+                                 e.action, e.protocol, e.adapter, binding_names()));
+                return abort_start();
+            }
+        }
         // 5. restart bottom-up
         for (auto &a : adapters) {
             const NDIS_STATUS s = core::adapter_restart(a.live);
@@ -714,7 +794,46 @@ struct stack::impl {
                 return abort_start();
             }
         }
+        // 6. the schedule, on its own thread, from now on
+        schedule_last.clear();
+        if (!schedule_specs.empty()) {
+            scheduler = std::make_unique<detail::scheduler>(
+                schedule_specs, [this](const schedule_spec &e, std::string &err) {
+                    std::lock_guard<std::mutex> g(control_lock);
+                    if (state != phase::running) {
+                        err = "the stack is not running";
+                        return false;
+                    }
+                    return run_scheduled(e, err);
+                });
+            scheduler->start();
+        }
         return true;
+    }
+
+    std::string binding_names() const
+    {
+        std::string names;
+        for (const auto &b : bindings) {
+            names += (names.empty() ? "" : ", ") + b.spec.protocol + " -> " + b.spec.adapter;
+        }
+        return names.empty() ? "none" : names;
+    }
+
+    // Stops the scheduler thread (waiting for an action in progress) and keeps its results.
+    // Called WITHOUT control_lock held: the action in progress needs it.
+    void stop_scheduler()
+    {
+        std::unique_ptr<detail::scheduler> s;
+        {
+            std::lock_guard<std::mutex> g(control_lock);
+            s = std::move(scheduler);
+        }
+        if (s) {
+            s->stop();
+            std::lock_guard<std::mutex> g(control_lock);
+            schedule_last = s->results();
+        }
     }
 
     // ---- tear-down ----
@@ -865,10 +984,417 @@ struct stack::impl {
         state = phase::configured;
     }
 
-    // ---- run-time control ----
-    bool need_running()
+    // ---- run-time control (control_lock held) ----
+    bool need_running(std::string &err)
     {
-        return state == phase::running ? true : fail("the stack is not running");
+        if (state != phase::running) {
+            err = "the stack is not running";
+            return false;
+        }
+        return true;
+    }
+
+    adapter_rec *live_adapter(std::string_view name, std::string &err)
+    {
+        adapter_rec *a = find_adapter(name);
+        if (a == nullptr) {
+            err = fmt::format("no adapter is named '{}'", name);
+            return nullptr;
+        }
+        if (a->live == nullptr || !adapter_alive(a->live)) {
+            err = fmt::format("adapter '{}' is not up", name);
+            return nullptr;
+        }
+        return a;
+    }
+
+    binding_rec *known_binding(std::string_view protocol, std::string_view adapter,
+                               std::string &err)
+    {
+        binding_rec *b = find_binding(protocol, adapter);
+        if (b == nullptr) {
+            err = fmt::format("no binding of '{}' to '{}' (bindings: {})", protocol, adapter,
+                              binding_names());
+        }
+        return b;
+    }
+
+    binding_rec *open_binding(std::string_view protocol, std::string_view adapter,
+                              std::string &err)
+    {
+        binding_rec *b = known_binding(protocol, adapter, err);
+        if (b != nullptr && (b->live == nullptr || !binding_alive(b->live))) {
+            err = fmt::format("binding of '{}' to '{}' is unbound (rebind it first)", protocol,
+                              adapter);
+            return nullptr;
+        }
+        return b;
+    }
+
+    bool op_pause_adapter(std::string_view name, std::string &err)
+    {
+        adapter_rec *a = live_adapter(name, err);
+        if (a == nullptr) {
+            return false;
+        }
+        const core::adapter_state st = a->live->state.load();
+        if (st == core::adapter_state::paused) {
+            return true; // already: the bindings above cannot run on a paused adapter
+        }
+        if (st != core::adapter_state::running) {
+            err = fmt::format("adapter '{}' cannot pause while {}", name, core::to_string(st));
+            return false;
+        }
+        const NDIS_STATUS s = core::adapter_pause(a->live);
+        if (s != NDIS_STATUS_SUCCESS) {
+            err = fmt::format("adapter '{}': pause failed with {}", name, status_text(s));
+            return false;
+        }
+        return true;
+    }
+
+    bool op_restart_adapter(std::string_view name, std::string &err)
+    {
+        adapter_rec *a = live_adapter(name, err);
+        if (a == nullptr) {
+            return false;
+        }
+        NDIS_STATUS s = NDIS_STATUS_SUCCESS;
+        const core::adapter_state st = a->live->state.load();
+        if (st == core::adapter_state::paused) {
+            s = core::adapter_restart(a->live);
+        } else if (st != core::adapter_state::running) {
+            err = fmt::format("adapter '{}' cannot restart while {}", name, core::to_string(st));
+            return false;
+        }
+        if (s != NDIS_STATUS_SUCCESS) {
+            err = fmt::format("adapter '{}': MiniportRestart failed with {}", name,
+                              status_text(s));
+            return false;
+        }
+        for (auto &b : bindings) { // bottom-up: the bindings above restart after it (ST-20)
+            if (b.live != nullptr && b.live->target == a->live &&
+                b.live->state.load() == core::binding_state::paused) {
+                s = core::binding_restart(b.live);
+                if (s != NDIS_STATUS_SUCCESS) {
+                    err = fmt::format("binding of '{}' to '{}': NetEventRestart failed with {}",
+                                      b.spec.protocol, name, status_text(s));
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    bool op_pause_binding(std::string_view protocol, std::string_view adapter, std::string &err)
+    {
+        binding_rec *b = open_binding(protocol, adapter, err);
+        if (b == nullptr) {
+            return false;
+        }
+        const core::binding_state st = b->live->state.load();
+        if (st == core::binding_state::paused) {
+            return true;
+        }
+        if (st != core::binding_state::running) {
+            err = fmt::format("binding of '{}' to '{}' cannot pause while {}", protocol, adapter,
+                              core::to_string(st));
+            return false;
+        }
+        const NDIS_STATUS s = core::binding_pause(b->live);
+        if (s != NDIS_STATUS_SUCCESS) {
+            err = fmt::format("binding of '{}' to '{}': pause failed with {}", protocol, adapter,
+                              status_text(s));
+            return false;
+        }
+        return true;
+    }
+
+    bool op_restart_binding(std::string_view protocol, std::string_view adapter,
+                            std::string &err)
+    {
+        binding_rec *b = open_binding(protocol, adapter, err);
+        if (b == nullptr) {
+            return false;
+        }
+        if (b->live->target->state.load() != core::adapter_state::running) {
+            err = fmt::format("binding of '{}' to '{}': the adapter is not running (restart it "
+                              "first)",
+                              protocol, adapter);
+            return false;
+        }
+        const core::binding_state st = b->live->state.load();
+        if (st == core::binding_state::running) {
+            return true;
+        }
+        if (st != core::binding_state::paused) {
+            err = fmt::format("binding of '{}' to '{}' cannot restart while {}", protocol,
+                              adapter, core::to_string(st));
+            return false;
+        }
+        const NDIS_STATUS s = core::binding_restart(b->live);
+        if (s != NDIS_STATUS_SUCCESS) {
+            err = fmt::format("binding of '{}' to '{}': NetEventRestart failed with {}",
+                              protocol, adapter, status_text(s));
+            return false;
+        }
+        return true;
+    }
+
+    // ST-14 … ST-17. The host starts resets in Paused or Running (a reset of its own never
+    // overlaps a pause: control operations are serialized; one after a hang may).
+    bool op_reset(std::string_view name, std::string &err)
+    {
+        adapter_rec *a = live_adapter(name, err);
+        if (a == nullptr) {
+            return false;
+        }
+        const core::adapter_state st = a->live->state.load();
+        if (st != core::adapter_state::paused && st != core::adapter_state::running) {
+            err = fmt::format("adapter '{}' cannot be reset while {}", name, core::to_string(st));
+            return false;
+        }
+        const NDIS_STATUS s = core::adapter_reset(a->live);
+        switch (s) {
+        case NDIS_STATUS_SUCCESS:
+        case NDIS_STATUS_SOFT_ERRORS: // reset, with errors the miniport recovered from
+            return true;
+        case NDIS_STATUS_NOT_SUPPORTED:
+            err = fmt::format("adapter '{}': driver '{}' has no MiniportResetEx", name,
+                              a->spec.driver);
+            return false;
+        case NDIS_STATUS_RESET_IN_PROGRESS:
+            err = fmt::format("adapter '{}': a reset is already in progress (after a hang)",
+                              name);
+            return false;
+        default:
+            err = fmt::format("adapter '{}': reset failed with {}", name, status_text(s));
+            return false;
+        }
+    }
+
+    bool op_set_power(std::string_view name, NDIS_DEVICE_POWER_STATE power, std::string &err)
+    {
+        adapter_rec *a = live_adapter(name, err);
+        if (a == nullptr) {
+            return false;
+        }
+        if (power < NdisDeviceStateD0 || power > NdisDeviceStateD3) {
+            err = fmt::format("adapter '{}': {} is not a device power state (D0 … D3)", name,
+                              static_cast<int>(power));
+            return false;
+        }
+        const core::adapter_state st = a->live->state.load();
+        if (st != core::adapter_state::paused && st != core::adapter_state::running) {
+            err = fmt::format("adapter '{}': no power request while {} (ST-07)", name,
+                              core::to_string(st));
+            return false;
+        }
+        const NDIS_STATUS s = core::adapter_set_power(a->live, power);
+        if (s != NDIS_STATUS_SUCCESS) {
+            err = fmt::format("adapter '{}': OID_PNP_SET_POWER {} failed with {}", name,
+                              power_name(power), status_text(s));
+            return false;
+        }
+        return true;
+    }
+
+    // ST-19, ST-20: pause the stack above the adapter and the adapter, D3, D0, restart the
+    // adapter, then the bindings that were running. Whatever fails, the adapter and bindings
+    // end running again if they were (in D0 if the miniport allows), and the first error is
+    // reported.
+    bool op_power_cycle(std::string_view name, std::string &err)
+    {
+        adapter_rec *a = live_adapter(name, err);
+        if (a == nullptr) {
+            return false;
+        }
+        core::adapter *x = a->live;
+        const core::adapter_state st = x->state.load();
+        if (st != core::adapter_state::paused && st != core::adapter_state::running) {
+            err = fmt::format("adapter '{}' cannot be power-cycled while {}", name,
+                              core::to_string(st));
+            return false;
+        }
+        const bool was_running = st == core::adapter_state::running;
+        std::vector<binding_rec *> were_running;
+        for (auto &b : bindings) {
+            if (b.live != nullptr && b.live->target == x &&
+                b.live->state.load() == core::binding_state::running) {
+                were_running.push_back(&b);
+            }
+        }
+        auto first = [&err](std::string e) {
+            if (err.empty()) {
+                err = std::move(e);
+            }
+        };
+        err.clear();
+        if (was_running) {
+            const NDIS_STATUS s = core::adapter_pause(x); // the bindings first (ST-20)
+            if (s != NDIS_STATUS_SUCCESS) {
+                first(fmt::format("adapter '{}': pause failed with {}", name, status_text(s)));
+            }
+        }
+        NDIS_STATUS s = core::adapter_set_power(x, NdisDeviceStateD3);
+        if (s != NDIS_STATUS_SUCCESS) {
+            first(fmt::format("adapter '{}': OID_PNP_SET_POWER D3 failed with {}", name,
+                              status_text(s)));
+        }
+        s = core::adapter_set_power(x, NdisDeviceStateD0);
+        if (s != NDIS_STATUS_SUCCESS) {
+            first(fmt::format("adapter '{}': OID_PNP_SET_POWER D0 failed with {}", name,
+                              status_text(s)));
+        }
+        if (was_running && x->state.load() == core::adapter_state::paused) {
+            s = core::adapter_restart(x);
+            if (s != NDIS_STATUS_SUCCESS) {
+                first(fmt::format("adapter '{}': MiniportRestart failed with {}", name,
+                                  status_text(s)));
+            }
+        }
+        if (x->state.load() == core::adapter_state::running) {
+            for (binding_rec *b : were_running) {
+                if (b->live->state.load() != core::binding_state::paused) {
+                    continue;
+                }
+                s = core::binding_restart(b->live);
+                if (s != NDIS_STATUS_SUCCESS) {
+                    first(fmt::format("binding of '{}' to '{}': NetEventRestart failed with {}",
+                                      b->spec.protocol, name, status_text(s)));
+                }
+            }
+        }
+        return err.empty();
+    }
+
+    bool op_unbind(std::string_view protocol, std::string_view adapter, std::string &err)
+    {
+        binding_rec *b = open_binding(protocol, adapter, err);
+        if (b == nullptr) {
+            return false;
+        }
+        const core::binding_state st = b->live->state.load();
+        if (st != core::binding_state::running && st != core::binding_state::paused) {
+            err = fmt::format("binding of '{}' to '{}' cannot unbind while {}", protocol, adapter,
+                              core::to_string(st));
+            return false;
+        }
+        if (st == core::binding_state::running) {
+            core::binding_pause(b->live); // first, so that the counters kept are final (PS-19)
+        }
+        b->last = snapshot(*b);
+        const NDIS_STATUS s = core::unbind(b->live); // always closes
+        b->live = nullptr;
+        b->last.state = "Unbound";
+        b->last.sends_outstanding = 0;
+        b->last.receives_outstanding = 0;
+        if (s != NDIS_STATUS_SUCCESS) {
+            err = fmt::format("binding of '{}' to '{}': unbind finished with {}", protocol,
+                              adapter, status_text(s));
+            return false;
+        }
+        return true;
+    }
+
+    bool op_rebind(std::string_view protocol, std::string_view adapter, std::string &err)
+    {
+        binding_rec *b = known_binding(protocol, adapter, err);
+        if (b == nullptr) {
+            return false;
+        }
+        if (b->live != nullptr && binding_alive(b->live)) {
+            err = fmt::format("binding of '{}' to '{}' is bound (unbind it first)", protocol,
+                              adapter);
+            return false;
+        }
+        adapter_rec *a = live_adapter(b->spec.adapter, err);
+        if (a == nullptr) {
+            return false;
+        }
+        const core::adapter_state st = a->live->state.load();
+        if (st != core::adapter_state::paused && st != core::adapter_state::running) {
+            err = fmt::format("binding of '{}' to '{}': the adapter is {}", protocol, adapter,
+                              core::to_string(st));
+            return false;
+        }
+        core::protocol_driver *p = find_loaded_protocol(b->spec.protocol);
+        if (p == nullptr) {
+            err = fmt::format("binding of '{}' to '{}': the protocol is not registered any more",
+                              protocol, adapter);
+            return false;
+        }
+        core::binding *nb = nullptr;
+        NDIS_STATUS s = core::bind(p, a->live, to_param_map(b->spec.params), &nb);
+        if (s != NDIS_STATUS_SUCCESS || nb == nullptr) {
+            err = s != NDIS_STATUS_SUCCESS
+                      ? fmt::format("binding of '{}' to '{}': ProtocolBindAdapterEx failed with {}",
+                                    protocol, adapter, status_text(s))
+                      : fmt::format("binding of '{}' to '{}': the protocol declined the adapter",
+                                    protocol, adapter);
+            return false;
+        }
+        b->live = nb;
+        b->last = binding_counters{};
+        if (a->live->state.load() == core::adapter_state::running) {
+            s = core::binding_restart(nb);
+            if (s != NDIS_STATUS_SUCCESS) {
+                // All or nothing: close it again rather than leave it open and paused.
+                err = fmt::format("binding of '{}' to '{}': NetEventRestart failed with {}; the "
+                                  "binding was closed again",
+                                  protocol, adapter, status_text(s));
+                b->last = snapshot(*b);
+                core::unbind(nb);
+                b->live = nullptr;
+                b->last.state = "Unbound";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    bool run_scheduled(const schedule_spec &e, std::string &err)
+    {
+        const auto action = detail::parse_schedule_action(e.action);
+        if (!action) {
+            err = "unknown action '" + e.action + "'";
+            return false;
+        }
+        const bool on_binding = !e.protocol.empty();
+        switch (*action) {
+        case detail::schedule_action::pause:
+            return on_binding ? op_pause_binding(e.protocol, e.adapter, err)
+                              : op_pause_adapter(e.adapter, err);
+        case detail::schedule_action::restart:
+            return on_binding ? op_restart_binding(e.protocol, e.adapter, err)
+                              : op_restart_adapter(e.adapter, err);
+        case detail::schedule_action::pause_restart:
+            return on_binding ? op_pause_binding(e.protocol, e.adapter, err) &&
+                                    op_restart_binding(e.protocol, e.adapter, err)
+                              : op_pause_adapter(e.adapter, err) &&
+                                    op_restart_adapter(e.adapter, err);
+        case detail::schedule_action::reset: return op_reset(e.adapter, err);
+        case detail::schedule_action::power_cycle: return op_power_cycle(e.adapter, err);
+        case detail::schedule_action::unbind: return op_unbind(e.protocol, e.adapter, err);
+        case detail::schedule_action::rebind: return op_rebind(e.protocol, e.adapter, err);
+        case detail::schedule_action::unbind_rebind:
+            return op_unbind(e.protocol, e.adapter, err) &&
+                   op_rebind(e.protocol, e.adapter, err);
+        }
+        return false;
+    }
+
+    // A public control call: one at a time, the message kept for last_error().
+    template <typename F>
+    bool control(F &&op)
+    {
+        std::lock_guard<std::mutex> g(control_lock);
+        std::string err;
+        if (!need_running(err) || !op(err)) {
+            error = std::move(err);
+            return false;
+        }
+        return true;
     }
 };
 
@@ -908,6 +1434,8 @@ stack::stack() : _impl(std::make_unique<impl>()) {}
 stack::~stack()
 {
     if (_impl && _impl->state == impl::phase::running) {
+        _impl->stop_scheduler();
+        std::lock_guard<std::mutex> g(_impl->control_lock);
         _impl->teardown();
     }
 }
@@ -1051,6 +1579,7 @@ bool stack::check()
 
 bool stack::start()
 {
+    std::lock_guard<std::mutex> g(_impl->control_lock);
     return _impl->start();
 }
 
@@ -1059,6 +1588,11 @@ teardown_report stack::stop()
     if (_impl->state != impl::phase::running) {
         _impl->fail("the stack is not running");
         return _impl->report;
+    }
+    _impl->stop_scheduler(); // first: it may be in an action, which needs the lock
+    std::lock_guard<std::mutex> g(_impl->control_lock);
+    if (_impl->state != impl::phase::running) {
+        return _impl->report; // another thread stopped it meanwhile
     }
     _impl->teardown();
     return _impl->report;
@@ -1071,91 +1605,65 @@ bool stack::running() const noexcept
 
 bool stack::pause_adapter(std::string_view name)
 {
-    if (!_impl->need_running()) {
-        return false;
-    }
-    impl::adapter_rec *a = _impl->find_adapter(name);
-    if (a == nullptr || a->live == nullptr) {
-        return _impl->fail(fmt::format("no adapter '{}' is up", name));
-    }
-    const NDIS_STATUS s = core::adapter_pause(a->live);
-    return s == NDIS_STATUS_SUCCESS
-               ? true
-               : _impl->fail(fmt::format("adapter '{}': pause failed with {}", name,
-                                         status_text(s)));
+    return _impl->control([&](std::string &e) { return _impl->op_pause_adapter(name, e); });
 }
 
 bool stack::restart_adapter(std::string_view name)
 {
-    if (!_impl->need_running()) {
-        return false;
-    }
-    impl::adapter_rec *a = _impl->find_adapter(name);
-    if (a == nullptr || a->live == nullptr) {
-        return _impl->fail(fmt::format("no adapter '{}' is up", name));
-    }
-    NDIS_STATUS s = NDIS_STATUS_SUCCESS;
-    if (a->live->state.load() != core::adapter_state::running) {
-        s = core::adapter_restart(a->live);
-    }
-    if (s != NDIS_STATUS_SUCCESS) {
-        return _impl->fail(fmt::format("adapter '{}': MiniportRestart failed with {}", name,
-                                       status_text(s)));
-    }
-    for (auto &b : _impl->bindings) { // bottom-up: the bindings above restart after it
-        if (b.live != nullptr && b.live->target == a->live &&
-            b.live->state.load() == core::binding_state::paused) {
-            s = core::binding_restart(b.live);
-            if (s != NDIS_STATUS_SUCCESS) {
-                return _impl->fail(fmt::format("binding of '{}' to '{}': NetEventRestart failed "
-                                               "with {}",
-                                               b.spec.protocol, name, status_text(s)));
-            }
-        }
-    }
-    return true;
+    return _impl->control([&](std::string &e) { return _impl->op_restart_adapter(name, e); });
 }
 
 bool stack::pause_binding(std::string_view protocol, std::string_view adapter)
 {
-    if (!_impl->need_running()) {
-        return false;
-    }
-    impl::binding_rec *b = _impl->find_binding(protocol, adapter);
-    if (b == nullptr || b->live == nullptr) {
-        return _impl->fail(fmt::format("no binding of '{}' to '{}' is open", protocol, adapter));
-    }
-    const NDIS_STATUS s = core::binding_pause(b->live);
-    return s == NDIS_STATUS_SUCCESS
-               ? true
-               : _impl->fail(fmt::format("binding of '{}' to '{}': pause failed with {}",
-                                         protocol, adapter, status_text(s)));
+    return _impl->control(
+        [&](std::string &e) { return _impl->op_pause_binding(protocol, adapter, e); });
 }
 
 bool stack::restart_binding(std::string_view protocol, std::string_view adapter)
 {
-    if (!_impl->need_running()) {
-        return false;
-    }
-    impl::binding_rec *b = _impl->find_binding(protocol, adapter);
-    if (b == nullptr || b->live == nullptr) {
-        return _impl->fail(fmt::format("no binding of '{}' to '{}' is open", protocol, adapter));
-    }
-    if (b->live->target->state.load() != core::adapter_state::running) {
-        return _impl->fail(fmt::format("binding of '{}' to '{}': the adapter is not running "
-                                       "(restart it first)",
-                                       protocol, adapter));
-    }
-    const NDIS_STATUS s = core::binding_restart(b->live);
-    return s == NDIS_STATUS_SUCCESS
-               ? true
-               : _impl->fail(fmt::format("binding of '{}' to '{}': NetEventRestart failed with "
-                                         "{}",
-                                         protocol, adapter, status_text(s)));
+    return _impl->control(
+        [&](std::string &e) { return _impl->op_restart_binding(protocol, adapter, e); });
+}
+
+bool stack::reset_adapter(std::string_view name)
+{
+    return _impl->control([&](std::string &e) { return _impl->op_reset(name, e); });
+}
+
+bool stack::power_cycle_adapter(std::string_view name)
+{
+    return _impl->control([&](std::string &e) { return _impl->op_power_cycle(name, e); });
+}
+
+bool stack::set_adapter_power(std::string_view name, NDIS_DEVICE_POWER_STATE state)
+{
+    return _impl->control([&](std::string &e) { return _impl->op_set_power(name, state, e); });
+}
+
+bool stack::unbind(std::string_view protocol, std::string_view adapter)
+{
+    return _impl->control([&](std::string &e) { return _impl->op_unbind(protocol, adapter, e); });
+}
+
+bool stack::rebind(std::string_view protocol, std::string_view adapter)
+{
+    return _impl->control([&](std::string &e) { return _impl->op_rebind(protocol, adapter, e); });
+}
+
+bool stack::add_schedule(schedule_spec entry)
+{
+    return _impl->add_schedule(std::move(entry));
+}
+
+std::vector<schedule_result> stack::schedule_results() const
+{
+    std::lock_guard<std::mutex> g(_impl->control_lock);
+    return _impl->scheduler ? _impl->scheduler->results() : _impl->schedule_last;
 }
 
 std::vector<adapter_counters> stack::adapters() const
 {
+    std::lock_guard<std::mutex> g(_impl->control_lock);
     std::vector<adapter_counters> out;
     for (const auto &a : _impl->adapters) {
         out.push_back(_impl->snapshot(a));
@@ -1165,6 +1673,7 @@ std::vector<adapter_counters> stack::adapters() const
 
 std::vector<binding_counters> stack::bindings() const
 {
+    std::lock_guard<std::mutex> g(_impl->control_lock);
     std::vector<binding_counters> out;
     for (const auto &b : _impl->bindings) {
         out.push_back(_impl->snapshot(b));
@@ -1174,6 +1683,7 @@ std::vector<binding_counters> stack::bindings() const
 
 std::optional<adapter_counters> stack::adapter(std::string_view name) const
 {
+    std::lock_guard<std::mutex> g(_impl->control_lock);
     if (impl::adapter_rec *a = _impl->find_adapter(name)) {
         return _impl->snapshot(*a);
     }
@@ -1183,6 +1693,7 @@ std::optional<adapter_counters> stack::adapter(std::string_view name) const
 std::optional<binding_counters> stack::binding(std::string_view protocol,
                                                std::string_view adapter) const
 {
+    std::lock_guard<std::mutex> g(_impl->control_lock);
     if (impl::binding_rec *b = _impl->find_binding(protocol, adapter)) {
         return _impl->snapshot(*b);
     }

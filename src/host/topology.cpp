@@ -7,15 +7,20 @@
 //   [adapter.params]      read on the adapter's handle (NdisOpenConfigurationEx)
 //   [[binding]]           protocol = "<registered Name>"   adapter = "<adapter name>"
 //   [binding.params]      read on the NdisBindingHandle
+//   [[schedule]]          action = "reset" adapter = "<adapter>" [protocol = "<Name>"]
+//                         at_ms = N | every_ms = N  [jitter_ms, seed, count]   (schedule.hpp)
 //
 // Every problem becomes one "FILE:LINE:COLUMN: what" line (toml++ source regions); all of them
 // are reported, in file order. toml++ is used header-only (no link dependency for the
 // runtime); without it the loaders say so.
 #include "host/topology.hpp"
 
+#include "host/schedule.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -677,6 +682,170 @@ private:
     std::vector<problem> _problems;
 };
 
+// ---- [[schedule]] ------------------------------------------------------------------------------
+// Parsed apart from the other tables (and taken out of the root before parser::parse sees it):
+// entries first, then, once the adapters and bindings are known, their references. Problems go
+// to the same parser, so every message is in file order.
+class schedule_parser {
+public:
+    schedule_parser(parser &p, std::string file) : _p(p), _file(std::move(file)) {}
+
+    // Parses root["schedule"] into entries and removes it from root.
+    void take(toml::table &root)
+    {
+        toml::node *n = root.get("schedule");
+        if (n == nullptr) {
+            return;
+        }
+        if (!n->is_array_of_tables()) {
+            _p.error(n->source(), fmt::format("'schedule' must be an array of tables "
+                                              "([[schedule]]), not {}",
+                                              type_name(*n)));
+        } else {
+            for (const toml::node &e : *n->as_array()) {
+                entry(*e.as_table());
+            }
+        }
+        root.erase("schedule");
+    }
+
+    // References: each entry's adapter is an [[adapter]]; with [[binding]]s, its binding is one.
+    void cross_check(topology &t)
+    {
+        for (schedule_spec &e : _entries) {
+            if (!e.adapter.empty() &&
+                std::none_of(t.adapters.begin(), t.adapters.end(), [&e](const adapter_spec &a) {
+                    return equal_nocase(a.name, e.adapter);
+                })) {
+                _p.error(e.where_adapter, fmt::format("[[schedule]] {}: no [[adapter]] is named "
+                                                      "'{}'",
+                                                      e.action, e.adapter));
+            } else if (!e.protocol.empty() && !t.bindings.empty() &&
+                       std::none_of(t.bindings.begin(), t.bindings.end(),
+                                    [&e](const binding_spec &b) {
+                                        return equal_nocase(b.protocol, e.protocol) &&
+                                               equal_nocase(b.adapter, e.adapter);
+                                    })) {
+                _p.error(e.where_protocol, fmt::format("[[schedule]] {}: no [[binding]] of '{}' "
+                                                       "to '{}'",
+                                                       e.action, e.protocol, e.adapter));
+            }
+        }
+        t.schedule = std::move(_entries);
+    }
+
+private:
+    void entry(const toml::table &t)
+    {
+        static constexpr std::array<const char *, 8> known{
+            "action", "adapter", "protocol", "at_ms", "every_ms", "jitter_ms", "seed", "count"};
+        schedule_spec e;
+        e.where = to_location(_file, t.source());
+        bool good = true;
+        for (auto &&[key, node] : t) {
+            const std::string k(key.str());
+            if (std::none_of(known.begin(), known.end(), [&k](const char *n) { return k == n; })) {
+                _p.error(key.source(), fmt::format("[[schedule]]: unknown key '{}' (expected "
+                                                   "action, adapter, protocol, at_ms, every_ms, "
+                                                   "jitter_ms, seed, count)",
+                                                   k));
+                good = false;
+            }
+        }
+        for (const char *r : {"action", "adapter"}) {
+            if (!t.contains(r)) {
+                _p.error(t.source(), fmt::format("[[schedule]]: missing key '{}'", r));
+                good = false;
+            }
+        }
+        good &= text(t, "action", e.action, e.where_action);
+        good &= text(t, "adapter", e.adapter, e.where_adapter);
+        good &= text(t, "protocol", e.protocol, e.where_protocol);
+        std::optional<std::uint64_t> jitter, seed, count;
+        location at_at, every_at, count_at, jitter_at, seed_at;
+        good &= number(t, "at_ms", e.at_ms, at_at);
+        good &= number(t, "every_ms", e.every_ms, every_at);
+        good &= number(t, "jitter_ms", jitter, jitter_at);
+        good &= number(t, "seed", seed, seed_at);
+        good &= number(t, "count", count, count_at);
+        e.jitter_ms = jitter.value_or(0);
+        e.seed = seed.value_or(0);
+        e.count = count.value_or(0);
+        if (!good) {
+            return; // one problem at a time per entry: the rest would repeat it
+        }
+        const auto action = detail::parse_schedule_action(e.action);
+        if (!action) {
+            _p.error(e.where_action, fmt::format("[[schedule]]: unknown action '{}' (expected {})",
+                                                 e.action, detail::schedule_action_names()));
+            return;
+        }
+        // What check_schedule_entry finds, at the key it is about.
+        location at = e.where;
+        if (detail::needs_protocol(*action) && e.protocol.empty()) {
+            at = e.where_action;
+        } else if (!detail::takes_protocol(*action) && !e.protocol.empty()) {
+            at = e.where_protocol;
+        } else if (e.at_ms && e.every_ms) {
+            at = at_at.line > every_at.line ||
+                         (at_at.line == every_at.line && at_at.column > every_at.column)
+                     ? at_at
+                     : every_at;
+        } else if (e.every_ms && *e.every_ms == 0) {
+            at = every_at;
+        } else if (e.count != 0 && !e.every_ms) {
+            at = count_at;
+        }
+        if (std::string problem = detail::check_schedule_entry(e); !problem.empty()) {
+            _p.error(at, "[[schedule]]: " + problem);
+            return;
+        }
+        _entries.push_back(std::move(e));
+    }
+
+    bool text(const toml::table &t, const char *key, std::string &out, location &where)
+    {
+        const toml::node *n = t.get(key);
+        if (n == nullptr) {
+            return true;
+        }
+        where = to_location(_file, n->source());
+        if (!n->is_string()) {
+            _p.error(n->source(), fmt::format("[[schedule]]: '{}' must be a string, not {}", key,
+                                              type_name(*n)));
+            return false;
+        }
+        out = n->as_string()->get();
+        return true;
+    }
+
+    bool number(const toml::table &t, const char *key, std::optional<std::uint64_t> &out,
+                location &where)
+    {
+        const toml::node *n = t.get(key);
+        if (n == nullptr) {
+            return true;
+        }
+        where = to_location(_file, n->source());
+        if (!n->is_integer()) {
+            _p.error(n->source(), fmt::format("[[schedule]]: '{}' must be an integer, not {}", key,
+                                              type_name(*n)));
+            return false;
+        }
+        const std::int64_t v = n->as_integer()->get();
+        if (v < 0) {
+            _p.error(n->source(), fmt::format("[[schedule]]: '{}' = {} is negative", key, v));
+            return false;
+        }
+        out = static_cast<std::uint64_t>(v);
+        return true;
+    }
+
+    parser &_p;
+    std::string _file;
+    std::vector<schedule_spec> _entries;
+};
+
 } // namespace
 
 bool parse_topology(std::string_view text, std::string_view source_name, topology &out,
@@ -694,7 +863,10 @@ bool parse_topology(std::string_view text, std::string_view source_name, topolog
             return false;
         }
         parser p(t.source, t);
+        schedule_parser schedule(p, t.source);
+        schedule.take(result.table()); // [[schedule]] is not the parser's: taken out first
         p.parse(result.table());
+        schedule.cross_check(t);
         if (!p.ok()) {
             error = p.message();
             return false;

@@ -2,6 +2,11 @@
 //
 //   ndisctl run TOPOLOGY.toml [--seconds N]   bring the stack up, run N seconds (or until
 //                                             SIGINT/SIGTERM), tear it down, print counters
+//           [--at MS:ACTION:[PROTOCOL:]ADAPTER]…  add [[schedule]] entries (once, MS after start)
+//           [--control]                       read control commands from stdin while running,
+//                                             one per line, each answered "ok" or "error: …"
+//                                             (see kControlHelp); end of input stops the run
+//                                             unless --seconds is given
 //   ndisctl demo [--timeout S]                the embedded demo: pktgen over null and over a
 //                                             loopback pair, until pktgen sent its Count
 //   ndisctl validate TOPOLOGY.toml [--no-load]  parse and check (loads the drivers to check
@@ -20,13 +25,19 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <optional>
+#include <poll.h>
 #include <signal.h>
+#include <sstream>
 #include <strings.h>
 #include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -61,11 +72,164 @@ double seconds_since(clock_type::time_point t0)
 
 // ---- run -------------------------------------------------------------------------------------
 
-int cmd_run(const std::string &path, double seconds, bool drop_caps)
+constexpr const char *kControlHelp =
+    "pause ADAPTER | pause PROTOCOL ADAPTER | restart ADAPTER | restart PROTOCOL ADAPTER | "
+    "reset ADAPTER | power-cycle ADAPTER | power ADAPTER D0..D3 | unbind PROTOCOL ADAPTER | "
+    "rebind PROTOCOL ADAPTER | stats | help | quit";
+
+std::vector<std::string> split(const std::string &text, char sep)
+{
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : text) {
+        if (c == sep) {
+            out.push_back(cur);
+            cur.clear();
+        } else {
+            cur.push_back(c);
+        }
+    }
+    out.push_back(cur);
+    return out;
+}
+
+// --at MS:ACTION:ADAPTER or MS:ACTION:PROTOCOL:ADAPTER → a schedule entry; "" or the problem.
+std::string parse_at(const std::string &text, ndis::host::schedule_spec &e)
+{
+    const std::vector<std::string> f = split(text, ':');
+    if (f.size() != 3 && f.size() != 4) {
+        return fmt::format("--at {}: expected MS:ACTION:ADAPTER or MS:ACTION:PROTOCOL:ADAPTER",
+                           text);
+    }
+    std::uint64_t ms = 0;
+    if (f[0].empty() ||
+        f[0].find_first_not_of("0123456789") != std::string::npos || f[0].size() > 10) {
+        return fmt::format("--at {}: '{}' is not a number of milliseconds", text, f[0]);
+    }
+    ms = std::stoull(f[0]);
+    e.at_ms = ms;
+    e.action = f[1];
+    std::replace(e.action.begin(), e.action.end(), '-', '_');
+    if (f.size() == 4) {
+        e.protocol = f[2];
+        e.adapter = f[3];
+    } else {
+        e.adapter = f[2];
+    }
+    return {};
+}
+
+std::optional<NDIS_DEVICE_POWER_STATE> power_state(std::string_view d)
+{
+    if (d.size() == 2 && (d[0] == 'D' || d[0] == 'd') && d[1] >= '0' && d[1] <= '3') {
+        return static_cast<NDIS_DEVICE_POWER_STATE>(NdisDeviceStateD0 + (d[1] - '0'));
+    }
+    return std::nullopt;
+}
+
+// One --control command; prints its answer ("ok" or "error: …", after the table for stats).
+void control_command(ndis::host::stack &s, const std::string &line, bool &quit, double ran)
+{
+    std::istringstream in(line);
+    std::vector<std::string> w;
+    for (std::string t; in >> t;) {
+        w.push_back(t);
+    }
+    if (w.empty() || w[0].front() == '#') {
+        return;
+    }
+    std::string cmd = w[0];
+    std::replace(cmd.begin(), cmd.end(), '_', '-');
+    auto usage = [](const char *u) { fmt::print("error: usage: {}\n", u); };
+    auto answer = [&s](bool ok) {
+        if (ok) {
+            fmt::print("ok\n");
+        } else {
+            fmt::print("error: {}\n", s.last_error());
+        }
+    };
+    if ((cmd == "pause" || cmd == "restart") && (w.size() == 2 || w.size() == 3)) {
+        const bool pause = cmd == "pause";
+        answer(w.size() == 2 ? (pause ? s.pause_adapter(w[1]) : s.restart_adapter(w[1]))
+                             : (pause ? s.pause_binding(w[1], w[2])
+                                      : s.restart_binding(w[1], w[2])));
+    } else if (cmd == "pause" || cmd == "restart") {
+        usage("pause|restart ADAPTER  or  pause|restart PROTOCOL ADAPTER");
+    } else if (cmd == "reset") {
+        w.size() == 2 ? answer(s.reset_adapter(w[1])) : usage("reset ADAPTER");
+    } else if (cmd == "power-cycle") {
+        w.size() == 2 ? answer(s.power_cycle_adapter(w[1])) : usage("power-cycle ADAPTER");
+    } else if (cmd == "power") {
+        const auto d = w.size() == 3 ? power_state(w[2]) : std::nullopt;
+        d ? answer(s.set_adapter_power(w[1], *d)) : usage("power ADAPTER D0|D1|D2|D3");
+    } else if (cmd == "unbind" || cmd == "rebind") {
+        if (w.size() != 3) {
+            usage(cmd == "unbind" ? "unbind PROTOCOL ADAPTER" : "rebind PROTOCOL ADAPTER");
+        } else {
+            answer(cmd == "unbind" ? s.unbind(w[1], w[2]) : s.rebind(w[1], w[2]));
+        }
+    } else if (cmd == "stats") {
+        ndisctl::print_counters(stdout, s.adapters(), s.bindings(), ran);
+        ndisctl::print_schedule(stdout, s.schedule_results());
+        fmt::print("ok\n");
+    } else if (cmd == "help") {
+        fmt::print("commands: {}\nok\n", kControlHelp);
+    } else if (cmd == "quit" || cmd == "exit") {
+        quit = true;
+        fmt::print("ok\n");
+    } else {
+        fmt::print("error: unknown command '{}' (commands: {})\n", w[0], kControlHelp);
+    }
+    std::fflush(stdout);
+}
+
+// Reads what stdin has (waiting at most `wait`); whole lines go to `lines`. False at the end of
+// the input.
+bool read_stdin_lines(std::string &pending, std::vector<std::string> &lines,
+                      std::chrono::milliseconds wait)
+{
+    pollfd p{};
+    p.fd = STDIN_FILENO;
+    p.events = POLLIN;
+    const int n = ::poll(&p, 1, static_cast<int>(wait.count()));
+    if (n <= 0) {
+        return n == 0 || errno == EINTR;
+    }
+    char buf[4096];
+    const ssize_t got = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (got < 0) {
+        return errno == EINTR || errno == EAGAIN;
+    }
+    if (got == 0) {
+        if (!pending.empty()) {
+            lines.push_back(pending);
+            pending.clear();
+        }
+        return false;
+    }
+    pending.append(buf, static_cast<std::size_t>(got));
+    for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+        lines.push_back(pending.substr(0, nl));
+        pending.erase(0, nl + 1);
+    }
+    return true;
+}
+
+int cmd_run(const std::string &path, double seconds, const std::vector<std::string> &at,
+            bool control, bool drop_caps)
 {
     ndis::host::stack s;
     if (!s.load_topology_file(path)) {
         return fail(s.last_error());
+    }
+    for (const std::string &a : at) {
+        ndis::host::schedule_spec e;
+        if (std::string problem = parse_at(a, e); !problem.empty()) {
+            return fail(problem);
+        }
+        if (!s.add_schedule(std::move(e))) {
+            return fail("--at " + a + ": " + s.last_error());
+        }
     }
     install_signal_handlers();
     if (!s.start()) {
@@ -83,12 +247,28 @@ int cmd_run(const std::string &path, double seconds, bool drop_caps)
     if (seconds > 0) {
         fmt::print(stderr, "ndisctl: {} is up; running for {} s (Ctrl-C stops)\n", path, seconds);
     } else {
-        fmt::print(stderr, "ndisctl: {} is up; running until Ctrl-C\n", path);
+        fmt::print(stderr, "ndisctl: {} is up; running until {}\n", path,
+                   control ? "'quit' or the end of the input" : "Ctrl-C");
     }
     const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(
                                    std::chrono::duration<double>(seconds > 0 ? seconds : 0));
-    while (g_signal.load() == 0 && (seconds <= 0 || clock_type::now() < deadline)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    bool reading = control, quit = false;
+    std::string pending;
+    while (!quit && g_signal.load() == 0 && (seconds <= 0 || clock_type::now() < deadline)) {
+        if (!reading) {
+            if (control && seconds <= 0) {
+                break; // the input ended: nothing else can stop the run
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+        }
+        std::vector<std::string> lines;
+        reading = read_stdin_lines(pending, lines, std::chrono::milliseconds(10));
+        for (const std::string &l : lines) {
+            if (!quit) {
+                control_command(s, l, quit, seconds_since(t0));
+            }
+        }
     }
     const double ran = seconds_since(t0);
     if (g_signal.load() != 0) {
@@ -97,6 +277,7 @@ int cmd_run(const std::string &path, double seconds, bool drop_caps)
     const ndis::host::teardown_report r = s.stop();
     fmt::print("{}: ran {:.3f} s\n", path, ran);
     ndisctl::print_counters(stdout, s.adapters(), s.bindings(), ran);
+    ndisctl::print_schedule(stdout, s.schedule_results());
     return ndisctl::print_teardown(stdout, r) ? ndisctl::kExitOk : ndisctl::kExitLeftBehind;
 }
 
@@ -116,10 +297,13 @@ int cmd_validate(const std::string &path, bool no_load)
     if (!no_load && !s.check()) {
         return fail(s.last_error());
     }
-    fmt::print("{}: OK ({} driver(s), {} adapter(s), {} binding(s){})\n", path, t.drivers.size(),
-               t.adapters.size(),
+    fmt::print("{}: OK ({} driver(s), {} adapter(s), {} binding(s){}{})\n", path,
+               t.drivers.size(), t.adapters.size(),
                t.bindings.empty() ? std::string("every protocol to every adapter")
                                   : std::to_string(t.bindings.size()),
+               t.schedule.empty() ? std::string()
+                                  : fmt::format(", {} schedule entr{}", t.schedule.size(),
+                                                t.schedule.size() == 1 ? "y" : "ies"),
                no_load ? "; drivers not loaded" : "");
     return ndisctl::kExitOk;
 }
@@ -344,6 +528,16 @@ int main(int argc, char **argv)
     run->add_flag("--drop-caps", run_drop_caps,
                   "give up all Linux capabilities of the main thread once the stack is up "
                   "(afpacket/tap need them only to start)");
+    std::vector<std::string> run_at;
+    bool run_control = false;
+    run->add_option("--at", run_at,
+                    "MS:ACTION:ADAPTER or MS:ACTION:PROTOCOL:ADAPTER: perform ACTION (pause, "
+                    "restart, pause_restart, reset, power_cycle, unbind, rebind, unbind_rebind) "
+                    "MS milliseconds after start (repeatable)");
+    run->add_flag("--control", run_control,
+                  "read control commands from stdin while running, one per line (pause, "
+                  "restart, reset, power-cycle, power, unbind, rebind, stats, help, quit); each "
+                  "is answered 'ok' or 'error: ...'");
 
     double demo_timeout = 30;
     CLI::App *demo = app.add_subcommand("demo", "pktgen over null and over a loopback pair");
@@ -368,7 +562,7 @@ int main(int argc, char **argv)
         return code == 0 ? 0 : ndisctl::kExitLoadFailure;
     }
     if (run->parsed()) {
-        return cmd_run(run_path, run_seconds, run_drop_caps);
+        return cmd_run(run_path, run_seconds, run_at, run_control, run_drop_caps);
     }
     if (demo->parsed()) {
         return cmd_demo(demo_timeout);

@@ -24,6 +24,8 @@ extern const char *const demo_topology;
 // Tables of the final counters; `seconds` is how long the stack ran (for rates).
 void print_counters(std::FILE *out, const std::vector<ndis::host::adapter_counters> &adapters,
                     const std::vector<ndis::host::binding_counters> &bindings, double seconds);
+// What the [[schedule]] did, one line per entry (nothing when there is no schedule).
+void print_schedule(std::FILE *out, const std::vector<ndis::host::schedule_result> &results);
 // "teardown: clean …" or what was left behind; returns true when clean.
 bool print_teardown(std::FILE *out, const ndis::host::teardown_report &report);
 

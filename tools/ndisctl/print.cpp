@@ -38,12 +38,13 @@ void print_counters(std::FILE *out, const std::vector<ndis::host::adapter_counte
     for (const auto &b : bindings) {
         w = std::max(w, b.protocol.size() + b.adapter.size() + 4);
     }
-    fmt::print(out, "{:<{}}  {:<{}} {:<8} {:>12} {:>12} {:>12} {:>12} {:>10}\n", "adapter", w,
-               "driver", dw, "state", "sent", "completed", "indicated", "returned", "NBLs/s");
+    fmt::print(out, "{:<{}}  {:<{}} {:<8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>6} {:>6} {:>5}\n",
+               "adapter", w, "driver", dw, "state", "sent", "completed", "indicated", "returned",
+               "NBLs/s", "resets", "hangs", "power");
     for (const auto &a : adapters) {
-        fmt::print(out, "{:<{}}  {:<{}} {:<8} {:>12} {:>12} {:>12} {:>12} {:>10}\n", a.name, w,
-                   a.driver, dw, a.state, a.sent, a.completed, a.indicated, a.returned,
-                   rate(a.completed, seconds));
+        fmt::print(out, "{:<{}}  {:<{}} {:<8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>6} {:>6} {:>5}\n",
+                   a.name, w, a.driver, dw, a.state, a.sent, a.completed, a.indicated, a.returned,
+                   rate(a.completed, seconds), a.resets, a.hangs, a.power);
     }
     for (const auto &a : adapters) {
         const ndis::host::fault_counters &f = a.faults;
@@ -74,6 +75,19 @@ void print_counters(std::FILE *out, const std::vector<ndis::host::adapter_counte
         fmt::print(out, "{:<{}}  {:<{}} {:<8} {:>12} {:>12} {:>12}\n",
                    b.protocol + " -> " + b.adapter, w, b.explicit_binding ? "explicit" : "implicit",
                    dw, b.state, b.sent, b.completed, b.received);
+    }
+}
+
+void print_schedule(std::FILE *out, const std::vector<ndis::host::schedule_result> &results)
+{
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto &r = results[i];
+        const std::string target =
+            r.protocol.empty() ? r.adapter : r.protocol + " -> " + r.adapter;
+        fmt::print(out, "schedule #{} {} {}{}: {} run(s), {} ok, {} failed{}\n", i + 1, r.action,
+                   target, r.where.known() ? fmt::format(" (line {})", r.where.line) : "",
+                   r.runs, r.ok, r.failed,
+                   r.last_error.empty() ? "" : "; last error: " + r.last_error);
     }
 }
 

@@ -15,6 +15,8 @@
  *                   with NDIS_RECEIVE_FLAGS_RESOURCES (default ReceiveBuffers / 8)
  *   NetworkAddress  the current MAC address (NdisReadNetworkAddress); default: the permanent
  *                   one, 02-4C-42-00-xx-yy (locally administered, xx-yy = adapter number)
+ *   PendReset       1: MiniportResetEx answers NDIS_STATUS_PENDING and a DPC finishes the reset
+ *                   with NdisMResetComplete; 0 (default): the reset finishes inside the call
  *   Link: connected (when paired), 10 Gb/s, full duplex.
  *
  * Data path (MS-08 … MS-10, MS-13, MS-18, MS-19)
@@ -43,6 +45,14 @@
  *   reference taken) under PeerLock alone, so a peer cannot be halted between being looked up
  *   and being referenced. Lock order: g_LbPairLock, then PeerLock. No lock is held across a
  *   call into NDIS that may call back into a driver.
+ *
+ * Reset and power (ST-15 … ST-17, ST-19)
+ *   loopback never holds a send (each completes inside MiniportSendNetBufferLists), so a reset
+ *   has nothing to give back before it completes (ST-16, NDIS 6.86) and nothing to reprogram:
+ *   it finishes inside MiniportResetEx, or with PendReset in a DPC through NdisMResetComplete.
+ *   OID_PNP_SET_POWER to D1 … D3 makes every send complete NDIS_STATUS_LOW_POWER_STATE and the
+ *   adapter indicate nothing: the peer sees it as down (its sends fail as with an unplugged
+ *   cable). D0 brings it back.
  */
 #include <ndis.h>
 
@@ -85,6 +95,9 @@ struct _LB_ADAPTER {
     volatile LONG State;    /* LB_STATE_* */
     volatile LONG Busy;
     volatile LONG PausePending;
+    volatile LONG PowerState; /* NDIS_DEVICE_POWER_STATE; NdisDeviceStateD0 when working */
+    BOOLEAN PendReset;
+    KDPC ResetDpc;           /* finishes a pended reset */
     volatile LONG ReceivesOutstanding; /* receive NBLs allocated and not yet freed */
 
     NDIS_SPIN_LOCK OidLock;
@@ -94,6 +107,7 @@ struct _LB_ADAPTER {
     volatile LONG64 TxInvalidLengthNbls, TxInvalidLengthFrames;
     volatile LONG64 TxDroppedNbls, TxDroppedFrames; /* peer absent or not running */
     volatile LONG64 TxPausedNbls;
+    volatile LONG64 TxLowPowerNbls, Resets;
     volatile LONG64 RxFrames, RxBytes, RxNoBuffer, RxErrors, RxResourcesFrames;
 };
 
@@ -113,6 +127,8 @@ static MINIPORT_RETURN_NET_BUFFER_LISTS LbReturnNetBufferLists;
 static MINIPORT_DEVICE_PNP_EVENT_NOTIFY LbDevicePnPEventNotify;
 static MINIPORT_SHUTDOWN LbShutdownEx;
 static MINIPORT_CANCEL_OID_REQUEST LbCancelOidRequest;
+static MINIPORT_RESET LbResetEx;
+static KDEFERRED_ROUTINE LbResetDpc;
 
 static LONG64 LbRead64(volatile LONG64 *Counter)
 {
@@ -143,7 +159,8 @@ static PLB_ADAPTER LbAcquirePeer(PLB_ADAPTER Self)
     peer = Self->Peer;
     if (peer != NULL) {
         InterlockedIncrement(&peer->Busy);
-        if (ReadAcquire(&peer->State) == LB_STATE_RUNNING) {
+        if (ReadAcquire(&peer->State) == LB_STATE_RUNNING &&
+            ReadAcquire(&peer->PowerState) == NdisDeviceStateD0) {
             running = TRUE;
         } else {
             /* Still under PeerLock: the peer cannot be unpaired and freed meanwhile. */
@@ -286,6 +303,18 @@ static VOID LbSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
         LbRelease(self, 1);
         return;
     }
+    if (ReadAcquire(&self->PowerState) != NdisDeviceStateD0) {
+        LONG64 refused = 0;
+        for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
+            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_LOW_POWER_STATE; /* ST-19 */
+            ++refused;
+        }
+        NdisMSendNetBufferListsComplete(self->MiniportAdapterHandle, NetBufferLists,
+                                        completeFlags);
+        InterlockedAdd64(&self->TxLowPowerNbls, refused);
+        LbRelease(self, 1);
+        return;
+    }
 
     peer = LbAcquirePeer(self);
     NdisInitializeNblQueue(&received);
@@ -381,6 +410,53 @@ static NDIS_STATUS LbPause(NDIS_HANDLE MiniportAdapterContext,
     return NDIS_STATUS_PENDING;
 }
 
+/* ---- Reset and power ------------------------------------------------------------------------ */
+
+/* ST-15, ST-16: at DISPATCH_LEVEL; no send is ever held, nothing needs reprogramming. */
+static NDIS_STATUS LbResetEx(NDIS_HANDLE MiniportAdapterContext, PBOOLEAN AddressingReset)
+{
+    PLB_ADAPTER adapter = (PLB_ADAPTER)MiniportAdapterContext;
+
+    *AddressingReset = FALSE;
+    InterlockedIncrement64(&adapter->Resets);
+    if (adapter->PendReset) {
+        KeInsertQueueDpc(&adapter->ResetDpc, NULL, NULL);
+        return NDIS_STATUS_PENDING;
+    }
+    return NDIS_STATUS_SUCCESS;
+}
+
+static VOID LbResetDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                       PVOID SystemArgument2)
+{
+    PLB_ADAPTER adapter = (PLB_ADAPTER)DeferredContext;
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+    NdisMResetComplete(adapter->MiniportAdapterHandle, NDIS_STATUS_SUCCESS, FALSE); /* ST-17 */
+}
+
+/* OID_PNP_SET_POWER (ST-19). Sends in progress finish as they are (they hold no frames once
+ * completed); new ones see PowerState. */
+static NDIS_STATUS LbSetPower(PLB_ADAPTER Adapter, PNDIS_OID_REQUEST OidRequest)
+{
+    NDIS_DEVICE_POWER_STATE state;
+
+    if (OidRequest->DATA.SET_INFORMATION.InformationBufferLength < sizeof state) {
+        OidRequest->DATA.SET_INFORMATION.BytesNeeded = sizeof state;
+        return NDIS_STATUS_INVALID_LENGTH;
+    }
+    NdisMoveMemory(&state, OidRequest->DATA.SET_INFORMATION.InformationBuffer, sizeof state);
+    if (state < NdisDeviceStateD0 || state > NdisDeviceStateD3) {
+        return NDIS_STATUS_INVALID_DATA;
+    }
+    InterlockedExchange(&Adapter->PowerState, (LONG)state);
+    OidRequest->DATA.SET_INFORMATION.BytesRead = sizeof state;
+    DbgPrint("loopback%lu: power D%d\n", Adapter->Number, (int)state - 1);
+    return NDIS_STATUS_SUCCESS;
+}
+
 /* ---- OIDs --------------------------------------------------------------------------------- */
 
 static NDIS_STATUS LbOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
@@ -388,6 +464,14 @@ static NDIS_STATUS LbOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_RE
     PLB_ADAPTER adapter = (PLB_ADAPTER)MiniportAdapterContext;
     ETHERNET_OID_INFO info;
 
+    if (OidRequest->RequestType == NdisRequestSetInformation &&
+        OidRequest->DATA.SET_INFORMATION.Oid == OID_PNP_SET_POWER) {
+        return LbSetPower(adapter, OidRequest);
+    }
+    if (OidRequest->RequestType == NdisRequestQueryInformation &&
+        OidRequest->DATA.QUERY_INFORMATION.Oid == OID_PNP_QUERY_POWER) {
+        return NDIS_STATUS_SUCCESS;
+    }
     NdisZeroMemory(&info, sizeof info);
     info.VendorDescription = "OpenNDIS loopback miniport";
     info.Mtu = adapter->Mtu;
@@ -445,6 +529,7 @@ static VOID LbReadConfiguration(PLB_ADAPTER Adapter)
     NDIS_STRING pairKey = NDIS_STRING_CONST("Pair");
     NDIS_STRING buffersKey = NDIS_STRING_CONST("ReceiveBuffers");
     NDIS_STRING lowKey = NDIS_STRING_CONST("ReceiveLowWater");
+    NDIS_STRING pendResetKey = NDIS_STRING_CONST("PendReset");
     PVOID address;
     UINT addressLength;
 
@@ -471,6 +556,10 @@ static VOID LbReadConfiguration(PLB_ADAPTER Adapter)
     Adapter->ReceiveLowWater = LbReadUlong(config, "ReceiveLowWater", &lowKey,
                                            Adapter->ReceiveBuffers / 8, 0,
                                            Adapter->ReceiveBuffers, Adapter->Number);
+    NdisReadConfiguration(&status, &value, config, &pendResetKey, NdisParameterInteger);
+    if (status == NDIS_STATUS_SUCCESS) {
+        Adapter->PendReset = value->ParameterData.IntegerData != 0;
+    }
     /* A string read also gives an integer parameter, rendered in decimal. */
     NdisReadConfiguration(&status, &value, config, &pairKey, NdisParameterString);
     if (status == NDIS_STATUS_SUCCESS && value->ParameterData.StringData.Length != 0) {
@@ -565,6 +654,7 @@ static NDIS_STATUS LbInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE Mi
     adapter->MiniportAdapterHandle = NdisMiniportHandle;
     adapter->Number = (ULONG)InterlockedIncrement(&g_LbAdapterNumber);
     adapter->State = LB_STATE_PAUSED;
+    adapter->PowerState = NdisDeviceStateD0;
     InitializeListHead(&adapter->Link);
     /* 02-4C-42 ("LB"), locally administered, unicast. */
     adapter->PermanentAddress[0] = 0x02;
@@ -578,6 +668,7 @@ static NDIS_STATUS LbInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE Mi
     adapter->MaxFrameSize = adapter->Mtu + ETHERNET_HEADER_SIZE;
     NdisAllocateSpinLock(&adapter->PeerLock);
     NdisAllocateSpinLock(&adapter->OidLock);
+    KeInitializeDpc(&adapter->ResetDpc, LbResetDpc, adapter);
     EthernetOidInitialize(&adapter->OidState, &adapter->OidLock, adapter->Mtu);
 
     /* Kind (c) pool: every NBL comes with an NB, an MDL and MTU + 14 bytes (at least 60). */
@@ -684,16 +775,20 @@ static VOID LbHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAc
 
     UNREFERENCED_PARAMETER(HaltAction);
     LbUnpair(adapter);
-    /* ST-12: halted from Paused, so every receive NBL is back (ST-05). */
+    /* ST-12: halted from Paused, so every receive NBL is back (ST-05); no reset runs. */
     ASSERT(ReadAcquire(&adapter->ReceivesOutstanding) == 0);
+    KeRemoveQueueDpc(&adapter->ResetDpc);
+    KeFlushQueuedDpcs();
     DbgPrint("loopback%lu: halt: sent %I64d frames (%I64d bytes) in %I64d NBLs; %I64d NBLs "
-             "INVALID_LENGTH, %I64d NBLs (%I64d frames) dropped (peer down), %I64d NBLs PAUSED; "
+             "INVALID_LENGTH, %I64d NBLs (%I64d frames) dropped (peer down), %I64d NBLs PAUSED, "
+             "%I64d NBLs LOW_POWER_STATE; %I64d resets; "
              "received %I64d frames (%I64d bytes, %I64d with RESOURCES), %I64d no buffer, "
              "%I64d errors\n",
              adapter->Number, LbRead64(&adapter->TxFrames), LbRead64(&adapter->TxBytes),
              LbRead64(&adapter->TxNbls), LbRead64(&adapter->TxInvalidLengthNbls),
              LbRead64(&adapter->TxDroppedNbls), LbRead64(&adapter->TxDroppedFrames),
-             LbRead64(&adapter->TxPausedNbls), LbRead64(&adapter->RxFrames),
+             LbRead64(&adapter->TxPausedNbls), LbRead64(&adapter->TxLowPowerNbls),
+             LbRead64(&adapter->Resets), LbRead64(&adapter->RxFrames),
              LbRead64(&adapter->RxBytes), LbRead64(&adapter->RxResourcesFrames),
              LbRead64(&adapter->RxNoBuffer), LbRead64(&adapter->RxErrors));
     NdisFreeNetBufferListPool(adapter->ReceivePool);
@@ -760,6 +855,7 @@ NTSTATUS LoopbackMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
     mc.DevicePnPEventNotifyHandler = LbDevicePnPEventNotify;
     mc.ShutdownHandlerEx = LbShutdownEx;
     mc.CancelOidRequestHandler = LbCancelOidRequest;
+    mc.ResetHandlerEx = LbResetEx;
     status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_LbDriverHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         g_LbDriverHandle = NULL;

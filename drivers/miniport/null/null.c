@@ -13,6 +13,12 @@
  *                   (default 64, 1 … 65536)
  *   NetworkAddress  the current MAC address (NdisReadNetworkAddress); default: the permanent
  *                   one, 02-4E-55-4C-xx-yy (locally administered, xx-yy = adapter number)
+ *   PendReset       1: MiniportResetEx answers NDIS_STATUS_PENDING and a DPC finishes the reset
+ *                   with NdisMResetComplete; 0 (default): the reset finishes inside the call
+ *   HangEvery       integer N: MiniportCheckForHangEx answers TRUE every N-th check, so NDIS
+ *                   resets the adapter (ST-18); 0 (default): never hung
+ *   CheckForHangSeconds  CheckForHangTimeInSeconds of the registration attributes (default 0:
+ *                   NDIS's 2 s)
  *   Link: up, 10 Gb/s, full duplex.
  *
  * Ownership and state
@@ -27,8 +33,19 @@
  *   NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL is set exactly when the completing code runs at
  *   DISPATCH_LEVEL: in the DPC, and inline when the send flags said so (the caller's IRQL).
  *
- * Counters (sends, frames, bytes, NBLs completed PAUSED) are printed with DbgPrint at halt and
- * answered through OID_GEN_XMIT_OK / OID_GEN_BYTES_XMIT / OID_GEN_STATISTICS.
+ * Reset (ST-15 … ST-17). null declares NDIS 6.86, so every send it holds (only in "dpc" mode:
+ *   the completion queue) is completed with NDIS_STATUS_RESET_IN_PROGRESS before the reset
+ *   completes (ST-16) — inside MiniportResetEx, or with PendReset in the reset DPC just before
+ *   NdisMResetComplete (no spin lock held, ST-17). The reset never needs the addressing replay.
+ *
+ * Power (ST-19). OID_PNP_SET_POWER to D1 … D3 completes every queued send with
+ *   NDIS_STATUS_LOW_POWER_STATE, and from then on every new send too, until D0 comes back. NDIS
+ *   pauses the stack before a power change, but a send that reaches null in low power is
+ *   answered LOW_POWER_STATE whatever the adapter state.
+ *
+ * Counters (sends, frames, bytes, NBLs completed PAUSED, RESET_IN_PROGRESS, LOW_POWER_STATE,
+ * resets, hangs reported) are printed with DbgPrint at halt and answered through
+ * OID_GEN_XMIT_OK / OID_GEN_BYTES_XMIT / OID_GEN_STATISTICS.
  */
 #include <ndis.h>
 
@@ -67,12 +84,23 @@ typedef struct _NULL_ADAPTER {
     KDPC CompletionDpc;
     ETHERNET_OID_STATE OidState;
 
+    BOOLEAN PendReset;          /* PendReset parameter */
+    ULONG HangEvery;            /* HangEvery parameter */
+    ULONG CheckForHangSeconds;  /* CheckForHangSeconds parameter */
+    volatile LONG PowerState;   /* NDIS_DEVICE_POWER_STATE, NdisDeviceStateD0 when working */
+    volatile LONG HangChecks;   /* MiniportCheckForHangEx calls */
+    KDPC ResetDpc;              /* finishes a pended reset */
+
     volatile LONG64 SendCalls;
     volatile LONG64 NblsSent;
     volatile LONG64 FramesSent;
     volatile LONG64 BytesSent;
     volatile LONG64 NblsPaused;   /* completed with NDIS_STATUS_PAUSED */
     volatile LONG64 NblsAborted;  /* cancelled (NDIS_STATUS_SEND_ABORTED) */
+    volatile LONG64 NblsReset;    /* completed NDIS_STATUS_RESET_IN_PROGRESS by a reset */
+    volatile LONG64 NblsLowPower; /* completed NDIS_STATUS_LOW_POWER_STATE */
+    volatile LONG64 Resets;
+    volatile LONG64 HangsReported;
     volatile LONG64 DpcBatches;
 } NULL_ADAPTER, *PNULL_ADAPTER;
 
@@ -91,7 +119,10 @@ static MINIPORT_CANCEL_SEND NullCancelSend;
 static MINIPORT_DEVICE_PNP_EVENT_NOTIFY NullDevicePnPEventNotify;
 static MINIPORT_SHUTDOWN NullShutdownEx;
 static MINIPORT_CANCEL_OID_REQUEST NullCancelOidRequest;
+static MINIPORT_RESET NullResetEx;
+static MINIPORT_CHECK_FOR_HANG NullCheckForHangEx;
 static KDEFERRED_ROUTINE NullCompletionDpc;
+static KDEFERRED_ROUTINE NullResetDpc;
 
 static LONG64 NullRead64(volatile LONG64 *Counter)
 {
@@ -159,6 +190,15 @@ static VOID NullSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
         NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
                                         completeFlags);
         InterlockedAdd64(&adapter->NblsPaused, nbls);
+        NullRelease(adapter, 1);
+        return;
+    }
+    if (ReadAcquire(&adapter->PowerState) != NdisDeviceStateD0) {
+        /* ST-19: in low power every new send is rejected. */
+        nbls = NullMarkChain(NetBufferLists, NDIS_STATUS_LOW_POWER_STATE, NULL, NULL);
+        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
+                                        completeFlags);
+        InterlockedAdd64(&adapter->NblsLowPower, nbls);
         NullRelease(adapter, 1);
         return;
     }
@@ -274,6 +314,95 @@ static VOID NullReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
     ASSERT(NetBufferLists == NULL);
 }
 
+/* ---- Reset, check-for-hang, power ---------------------------------------------------------- */
+
+/* Completes every queued send with Status (the caller's IRQL decides the DISPATCH flag). */
+static VOID NullFlushQueue(PNULL_ADAPTER Adapter, NDIS_STATUS Status, volatile LONG64 *Counter)
+{
+    PNET_BUFFER_LIST queued;
+    ULONG count;
+
+    NdisAcquireSpinLock(&Adapter->Lock);
+    count = (ULONG)NdisGetNblCountedQueueCount(&Adapter->SendQueue);
+    queued = NdisPopAllFromNblCountedQueue(&Adapter->SendQueue);
+    NdisReleaseSpinLock(&Adapter->Lock);
+    if (queued == NULL) {
+        return;
+    }
+    NullMarkChain(queued, Status, NULL, NULL);
+    InterlockedAdd64(Counter, count);
+    NdisMSendNetBufferListsComplete(
+        Adapter->MiniportAdapterHandle, queued,
+        NDIS_CURRENT_IRQL() == DISPATCH_LEVEL ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
+    /* A reset or an OID is in progress, so the adapter cannot be halted under us. */
+    NullRelease(Adapter, (LONG)count);
+}
+
+/* ST-15, ST-16: at DISPATCH_LEVEL. Nothing to reprogram; what the adapter holds goes back
+ * NDIS_STATUS_RESET_IN_PROGRESS before the reset completes (NDIS 6.30 and later). */
+static NDIS_STATUS NullResetEx(NDIS_HANDLE MiniportAdapterContext, PBOOLEAN AddressingReset)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+
+    *AddressingReset = FALSE;
+    InterlockedIncrement64(&adapter->Resets);
+    if (adapter->PendReset) {
+        KeInsertQueueDpc(&adapter->ResetDpc, NULL, NULL);
+        return NDIS_STATUS_PENDING;
+    }
+    NullFlushQueue(adapter, NDIS_STATUS_RESET_IN_PROGRESS, &adapter->NblsReset);
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* Finishes a pended reset (ST-17: NdisMResetComplete with no spin lock held). */
+static VOID NullResetDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                         PVOID SystemArgument2)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)DeferredContext;
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+    NullFlushQueue(adapter, NDIS_STATUS_RESET_IN_PROGRESS, &adapter->NblsReset);
+    NdisMResetComplete(adapter->MiniportAdapterHandle, NDIS_STATUS_SUCCESS, FALSE);
+}
+
+/* ST-18: TRUE every HangEvery-th check, so that NDIS resets the adapter. */
+static BOOLEAN NullCheckForHangEx(NDIS_HANDLE MiniportAdapterContext)
+{
+    PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
+    const ULONG checks = (ULONG)InterlockedIncrement(&adapter->HangChecks);
+
+    if (adapter->HangEvery != 0 && checks % adapter->HangEvery == 0) {
+        InterlockedIncrement64(&adapter->HangsReported);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* OID_PNP_SET_POWER (ST-19): into low power, queued sends go back LOW_POWER_STATE and new ones
+ * are refused (NullSendNetBufferLists); back in D0 the adapter works again. */
+static NDIS_STATUS NullSetPower(PNULL_ADAPTER Adapter, PNDIS_OID_REQUEST OidRequest)
+{
+    NDIS_DEVICE_POWER_STATE state;
+
+    if (OidRequest->DATA.SET_INFORMATION.InformationBufferLength < sizeof state) {
+        OidRequest->DATA.SET_INFORMATION.BytesNeeded = sizeof state;
+        return NDIS_STATUS_INVALID_LENGTH;
+    }
+    NdisMoveMemory(&state, OidRequest->DATA.SET_INFORMATION.InformationBuffer, sizeof state);
+    if (state < NdisDeviceStateD0 || state > NdisDeviceStateD3) {
+        return NDIS_STATUS_INVALID_DATA;
+    }
+    InterlockedExchange(&Adapter->PowerState, (LONG)state);
+    if (state != NdisDeviceStateD0) {
+        NullFlushQueue(Adapter, NDIS_STATUS_LOW_POWER_STATE, &Adapter->NblsLowPower);
+    }
+    OidRequest->DATA.SET_INFORMATION.BytesRead = sizeof state;
+    DbgPrint("null%lu: power D%d\n", Adapter->Number, (int)state - 1);
+    return NDIS_STATUS_SUCCESS;
+}
+
 /* ---- State machine ------------------------------------------------------------------------ */
 
 static NDIS_STATUS NullRestart(NDIS_HANDLE MiniportAdapterContext,
@@ -323,6 +452,14 @@ static NDIS_STATUS NullOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_
     PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
     ETHERNET_OID_INFO info;
 
+    if (OidRequest->RequestType == NdisRequestSetInformation &&
+        OidRequest->DATA.SET_INFORMATION.Oid == OID_PNP_SET_POWER) {
+        return NullSetPower(adapter, OidRequest);
+    }
+    if (OidRequest->RequestType == NdisRequestQueryInformation &&
+        OidRequest->DATA.QUERY_INFORMATION.Oid == OID_PNP_QUERY_POWER) {
+        return NDIS_STATUS_SUCCESS; /* any state can be entered at any time */
+    }
     NdisZeroMemory(&info, sizeof info);
     info.VendorDescription = "OpenNDIS null miniport";
     info.Mtu = adapter->Mtu;
@@ -355,6 +492,9 @@ static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
     NDIS_STRING mtuKey = NDIS_STRING_CONST("MTU");
     NDIS_STRING modeKey = NDIS_STRING_CONST("CompletionMode");
     NDIS_STRING batchKey = NDIS_STRING_CONST("BatchSize");
+    NDIS_STRING pendResetKey = NDIS_STRING_CONST("PendReset");
+    NDIS_STRING hangEveryKey = NDIS_STRING_CONST("HangEvery");
+    NDIS_STRING cfhSecondsKey = NDIS_STRING_CONST("CheckForHangSeconds");
     NDIS_STRING dpc = NDIS_STRING_CONST("dpc");
     NDIS_STRING inlineMode = NDIS_STRING_CONST("inline");
     PVOID address;
@@ -402,6 +542,18 @@ static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
                      batch, NULL_MAX_BATCH, NULL_DEFAULT_BATCH);
         }
     }
+    NdisReadConfiguration(&status, &value, config, &pendResetKey, NdisParameterInteger);
+    if (status == NDIS_STATUS_SUCCESS) {
+        Adapter->PendReset = value->ParameterData.IntegerData != 0;
+    }
+    NdisReadConfiguration(&status, &value, config, &hangEveryKey, NdisParameterInteger);
+    if (status == NDIS_STATUS_SUCCESS) {
+        Adapter->HangEvery = value->ParameterData.IntegerData;
+    }
+    NdisReadConfiguration(&status, &value, config, &cfhSecondsKey, NdisParameterInteger);
+    if (status == NDIS_STATUS_SUCCESS) {
+        Adapter->CheckForHangSeconds = value->ParameterData.IntegerData;
+    }
     NdisReadNetworkAddress(&status, &address, &addressLength, config);
     if (status == NDIS_STATUS_SUCCESS && addressLength == ETH_LENGTH_OF_ADDRESS &&
         !ETH_IS_MULTICAST(address)) {
@@ -429,6 +581,7 @@ static NDIS_STATUS NullInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE 
     adapter->MiniportAdapterHandle = NdisMiniportHandle;
     adapter->Number = (ULONG)InterlockedIncrement(&g_NullAdapterNumber);
     adapter->State = NULL_STATE_PAUSED;
+    adapter->PowerState = NdisDeviceStateD0;
     /* 02-4E-55-4C ("NUL"), locally administered, unicast. */
     adapter->PermanentAddress[0] = 0x02;
     adapter->PermanentAddress[1] = 0x4E;
@@ -441,6 +594,7 @@ static NDIS_STATUS NullInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE 
     NdisAllocateSpinLock(&adapter->Lock);
     NdisInitializeNblCountedQueue(&adapter->SendQueue);
     KeInitializeDpc(&adapter->CompletionDpc, NullCompletionDpc, adapter);
+    KeInitializeDpc(&adapter->ResetDpc, NullResetDpc, adapter);
     EthernetOidInitialize(&adapter->OidState, &adapter->Lock, adapter->Mtu);
 
     NdisZeroMemory(&reg, sizeof reg);
@@ -449,7 +603,7 @@ static NDIS_STATUS NullInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE 
     reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
     reg.MiniportAdapterContext = adapter;
     reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
-    reg.CheckForHangTimeInSeconds = 0;
+    reg.CheckForHangTimeInSeconds = adapter->CheckForHangSeconds; /* 0: NDIS's default */
     reg.InterfaceType = NdisInterfaceInternal;
     status = NdisMSetMiniportAttributes(NdisMiniportHandle,
                                         (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
@@ -519,13 +673,18 @@ static VOID NullHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION Halt
     /* ST-12: halted from Paused, so nothing is queued; make sure the DPC is not running. */
     ASSERT(NdisIsNblCountedQueueEmpty(&adapter->SendQueue));
     KeRemoveQueueDpc(&adapter->CompletionDpc);
+    KeRemoveQueueDpc(&adapter->ResetDpc);
     KeFlushQueuedDpcs();
     DbgPrint("null%lu: halt: %I64d send calls, %I64d NBLs, %I64d frames, %I64d bytes completed "
-             "SUCCESS; %I64d NBLs PAUSED, %I64d NBLs aborted; %I64d DPC batches\n",
+             "SUCCESS; %I64d NBLs PAUSED, %I64d NBLs aborted, %I64d NBLs RESET_IN_PROGRESS, "
+             "%I64d NBLs LOW_POWER_STATE; %I64d DPC batches; %I64d resets, %I64d hangs "
+             "reported\n",
              adapter->Number, NullRead64(&adapter->SendCalls), NullRead64(&adapter->NblsSent),
              NullRead64(&adapter->FramesSent), NullRead64(&adapter->BytesSent),
              NullRead64(&adapter->NblsPaused), NullRead64(&adapter->NblsAborted),
-             NullRead64(&adapter->DpcBatches));
+             NullRead64(&adapter->NblsReset), NullRead64(&adapter->NblsLowPower),
+             NullRead64(&adapter->DpcBatches), NullRead64(&adapter->Resets),
+             NullRead64(&adapter->HangsReported));
     NdisFreeSpinLock(&adapter->Lock);
     NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, NULL_TAG);
 }
@@ -584,6 +743,8 @@ NTSTATUS NullMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Re
     mc.DevicePnPEventNotifyHandler = NullDevicePnPEventNotify;
     mc.ShutdownHandlerEx = NullShutdownEx;
     mc.CancelOidRequestHandler = NullCancelOidRequest;
+    mc.ResetHandlerEx = NullResetEx;
+    mc.CheckForHangHandlerEx = NullCheckForHangEx; /* answers FALSE unless HangEvery is set */
     status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc,
                                          &g_NullDriverHandle);
     if (status != NDIS_STATUS_SUCCESS) {

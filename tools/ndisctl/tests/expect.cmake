@@ -1,12 +1,16 @@
 # expect.cmake — runs PROGRAM with ARGS and checks its exit status and output (stdout+stderr).
 #
 #   cmake -DPROGRAM=ndisctl -DARGS=run|x.toml -DEXIT=0|nonzero|<n>
-#         -DMATCH=regex|regex -DNOMATCH=regex|regex -P expect.cmake
-# Lists are '|'-separated (a ';' would be split by add_test). Prints the output on failure.
+#         -DMATCH=regex|regex -DNOMATCH=regex|regex [-DINPUT=file] -P expect.cmake
+# Lists are '|'-separated (a ';' would be split by add_test). INPUT is the program's stdin
+# (default: none, /dev/null). Prints the output on failure.
 string(REPLACE "|" ";" _args "${ARGS}")
 string(REPLACE "|" ";" _match "${MATCH}")
 string(REPLACE "|" ";" _nomatch "${NOMATCH}")
-execute_process(COMMAND ${PROGRAM} ${_args}
+if(NOT INPUT)
+  set(INPUT /dev/null)
+endif()
+execute_process(COMMAND ${PROGRAM} ${_args} INPUT_FILE ${INPUT}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 100)
 set(all "${out}${err}")
 set(problems "")
