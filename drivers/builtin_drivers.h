@@ -12,6 +12,8 @@
  *     null       NullMiniportDriverEntry        miniport  drivers/miniport/null/
  *     loopback   LoopbackMiniportDriverEntry    miniport  drivers/miniport/loopback/
  *     pktgen     PktgenProtocolDriverEntry      protocol  drivers/protocol/pktgen/
+ *     responder  ResponderProtocolDriverEntry   protocol  drivers/protocol/responder/
+ *     capture    CaptureProtocolDriverEntry     protocol  drivers/protocol/capture/
  *
  *   Unloading: a miniport's MiniportDriverUnload is its characteristics' UnloadHandler; a
  *   protocol sets DriverObject->DriverUnload. Both deregister the driver. A driver can be
@@ -19,7 +21,8 @@
  *   STATUS_UNSUCCESSFUL).
  *
  *   The symbols are hidden in libopenndis.so (the host is inside it); tests reach them through
- *   the openndis_internal archive. pktgen's counters: drivers/protocol/pktgen/pktgen.h.
+ *   the openndis_internal archive. Counters: drivers/protocol/pktgen/pktgen.h,
+ *   drivers/protocol/responder/responder.h, drivers/protocol/capture/capture.h.
  *
  * Usage (host)
  *     for (ULONG i = 0; i < OpenNdisBuiltinDriverCount; ++i)
@@ -35,13 +38,15 @@
 NDIS_EXTERN_C_BEGIN
 
 typedef struct _OPENNDIS_BUILTIN_DRIVER {
-    PCSTR ServiceName;             /* "null", "loopback", "pktgen" */
+    PCSTR ServiceName;             /* "null", "loopback", "pktgen", "responder", "capture" */
     PDRIVER_INITIALIZE DriverEntry;
 } OPENNDIS_BUILTIN_DRIVER, *POPENNDIS_BUILTIN_DRIVER;
 
 DRIVER_INITIALIZE NullMiniportDriverEntry;
 DRIVER_INITIALIZE LoopbackMiniportDriverEntry;
 DRIVER_INITIALIZE PktgenProtocolDriverEntry;
+DRIVER_INITIALIZE ResponderProtocolDriverEntry;
+DRIVER_INITIALIZE CaptureProtocolDriverEntry;
 
 extern const OPENNDIS_BUILTIN_DRIVER OpenNdisBuiltinDrivers[];
 extern const ULONG OpenNdisBuiltinDriverCount;
