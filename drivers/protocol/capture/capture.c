@@ -321,7 +321,11 @@ static BOOLEAN CaptureReadConfiguration(PCAPTURE_BINDING Binding, ULONG Supporte
         Binding->PacketFilter = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST |
                                 NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_ALL_MULTICAST;
     }
+    /* An integer, or (when it is not one) a string of names. */
     value = CaptureReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterInteger);
+    if (value == NULL) {
+        value = CaptureReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterString);
+    }
     if (value != NULL && value->ParameterType == NdisParameterInteger) {
         Binding->PacketFilter = value->ParameterData.IntegerData;
     } else if (value != NULL && value->ParameterType == NdisParameterString) {
