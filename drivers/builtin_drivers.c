@@ -7,6 +7,8 @@ const OPENNDIS_BUILTIN_DRIVER OpenNdisBuiltinDrivers[] = {
     {"null", NullMiniportDriverEntry},
     {"loopback", LoopbackMiniportDriverEntry},
     {"pktgen", PktgenProtocolDriverEntry},
+    {"afpacket", AfpacketMiniportDriverEntry},
+    {"tap", TapMiniportDriverEntry},
     {"responder", ResponderProtocolDriverEntry},
     {"capture", CaptureProtocolDriverEntry},
 };

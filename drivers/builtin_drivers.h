@@ -12,6 +12,10 @@
  *     null       NullMiniportDriverEntry        miniport  drivers/miniport/null/
  *     loopback   LoopbackMiniportDriverEntry    miniport  drivers/miniport/loopback/
  *     pktgen     PktgenProtocolDriverEntry      protocol  drivers/protocol/pktgen/
+ *     afpacket   AfpacketMiniportDriverEntry    miniport  drivers/miniport/afpacket/ (Linux
+ *                                                         interface via AF_PACKET rings)
+ *     tap        TapMiniportDriverEntry         miniport  drivers/miniport/tap/ (a TAP
+ *                                                         interface it creates)
  *     responder  ResponderProtocolDriverEntry   protocol  drivers/protocol/responder/
  *     capture    CaptureProtocolDriverEntry     protocol  drivers/protocol/capture/
  *
@@ -45,6 +49,8 @@ typedef struct _OPENNDIS_BUILTIN_DRIVER {
 DRIVER_INITIALIZE NullMiniportDriverEntry;
 DRIVER_INITIALIZE LoopbackMiniportDriverEntry;
 DRIVER_INITIALIZE PktgenProtocolDriverEntry;
+DRIVER_INITIALIZE AfpacketMiniportDriverEntry;
+DRIVER_INITIALIZE TapMiniportDriverEntry;
 DRIVER_INITIALIZE ResponderProtocolDriverEntry;
 DRIVER_INITIALIZE CaptureProtocolDriverEntry;
 
