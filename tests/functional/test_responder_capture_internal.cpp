@@ -892,6 +892,75 @@ TEST_F(ResponderStack, BadAddressFailsBind)
     }
 }
 
+// ST-01 (control.cpp): a protocol that opens its adapter and then fails ProtocolBindAdapterEx
+// without closing it is reported, and the runtime closes the binding for it (nothing leaks);
+// responder and capture close before failing (BadAddressFailsBind, CaptureFilterNamesAndBadPath:
+// no report there).
+NDIS_HANDLE g_leaky_protocol = nullptr;
+NDIS_HANDLE g_leaky_binding = nullptr;
+NDIS_STRING g_leaky_name = NDIS_STRING_CONST("leaky_bind");
+NDIS_STATUS LeakyBind(NDIS_HANDLE, NDIS_HANDLE bind_context, PNDIS_BIND_PARAMETERS params)
+{
+    NDIS_MEDIUM medium = NdisMedium802_3;
+    UINT selected = 0;
+    NDIS_OPEN_PARAMETERS open{};
+    open.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS;
+    open.Header.Revision = NDIS_OPEN_PARAMETERS_REVISION_1;
+    open.Header.Size = NDIS_SIZEOF_OPEN_PARAMETERS_REVISION_1;
+    open.AdapterName = params->AdapterName;
+    open.MediumArray = &medium;
+    open.MediumArraySize = 1;
+    open.SelectedMediumIndex = &selected;
+    if (NdisOpenAdapterEx(g_leaky_protocol, nullptr, &open, bind_context, &g_leaky_binding) !=
+        NDIS_STATUS_SUCCESS) {
+        return NDIS_STATUS_FAILURE;
+    }
+    return NDIS_STATUS_RESOURCES; // and no NdisCloseAdapterEx
+}
+NDIS_STATUS LeakyUnbind(NDIS_HANDLE, NDIS_HANDLE) { return NDIS_STATUS_SUCCESS; }
+NDIS_STATUS LeakyPnP(NDIS_HANDLE, PNET_PNP_EVENT_NOTIFICATION) { return NDIS_STATUS_SUCCESS; }
+VOID LeakyUnload(PDRIVER_OBJECT) { NdisDeregisterProtocolDriver(g_leaky_protocol); }
+NTSTATUS LeakyDriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING)
+{
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS pc{};
+    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
+    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
+    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
+    pc.MajorNdisVersion = NDIS_PROTOCOL_MAJOR_VERSION;
+    pc.MinorNdisVersion = NDIS_PROTOCOL_MINOR_VERSION;
+    pc.Name = g_leaky_name;
+    pc.BindAdapterHandlerEx = LeakyBind;
+    pc.UnbindAdapterHandlerEx = LeakyUnbind;
+    pc.OpenAdapterCompleteHandlerEx = PeerOpenComplete;
+    pc.CloseAdapterCompleteHandlerEx = PeerCloseComplete;
+    pc.NetPnPEventHandler = LeakyPnP;
+    pc.OidRequestCompleteHandler = PeerOidComplete;
+    pc.StatusHandlerEx = PeerStatus;
+    pc.ReceiveNetBufferListsHandler = PeerReceive;
+    pc.SendNetBufferListsCompleteHandler = PeerSendComplete;
+    const NDIS_STATUS status = NdisRegisterProtocolDriver(nullptr, &pc, &g_leaky_protocol);
+    if (status == NDIS_STATUS_SUCCESS) {
+        driver->DriverUnload = LeakyUnload;
+    }
+    return status;
+}
+
+TEST(FailedBind, LeftOpenIsReportedAndClosedByTheRuntime)
+{
+    openndis::test::VerifierCapture cap;
+    {
+        ndis::host::stack s;
+        ASSERT_TRUE(s.add_driver("loopback"));
+        ASSERT_TRUE(s.add_driver("leaky_bind", &LeakyDriverEntry));
+        ASSERT_TRUE(s.add_adapter("lo0", "loopback", {{"Pair", "leaky"}}));
+        ASSERT_TRUE(s.add_binding("leaky_bind", "lo0"));
+        EXPECT_FALSE(s.start());
+        const ndis::host::teardown_report r = s.stop();
+        EXPECT_TRUE(r.left_behind.empty()) << r.text();
+    }
+    EXPECT_VERIFIER_REPORTS(cap, "ST-01");
+}
+
 // ==== capture ====================================================================================
 
 std::string temp_path(const char *stem)
