@@ -28,8 +28,9 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
-#include <regex>
 #include <string>
 
 namespace {
@@ -54,12 +55,17 @@ int run_output(const std::string &command, std::string &output)
 int ping_replies(const std::string &ns, const std::string &args, std::string &output)
 {
     run_output("ip netns exec " + ns + " ping " + args, output);
-    std::smatch m;
-    static const std::regex summary(R"((\d+) packets transmitted, (\d+) (packets )?received)");
-    if (!std::regex_search(output, m, summary)) {
+    // (no std::regex: GCC 12 warns inside <regex> under the sanitizer presets' -Werror)
+    const std::string marker = " packets transmitted, ";
+    const std::size_t at = output.find(marker);
+    if (at == std::string::npos) {
         return -1;
     }
-    return std::stoi(m[2].str());
+    const char *number = output.c_str() + at + marker.size();
+    char *end = nullptr;
+    const long received = std::strtol(number, &end, 10);
+    return end != number && std::strncmp(end, " received", 9) == 0 ? static_cast<int>(received)
+                                                                   : -1;
 }
 
 // A veth pair: `a` in the root namespace (where the stack runs, IPv6 and forwarding off so that

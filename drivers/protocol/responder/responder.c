@@ -747,7 +747,7 @@ static RESPONDER_VERDICT ResponderIpv4(PRESPONDER_BINDING Binding, PNET_BUFFER F
         return RvMalformed; /* ICMP checksum */
     }
     if (headerLength != IPV4_HEADER) { /* options are not echoed */
-        NdisMoveMemory(out + ETH_HEADER + IPV4_HEADER, icmp, icmpLength);
+        RtlMoveMemory(out + ETH_HEADER + IPV4_HEADER, icmp, icmpLength); /* overlaps */
         icmp = out + ETH_HEADER + IPV4_HEADER;
     }
     ResponderEthernet(Binding, out, requesterMac);
