@@ -9,6 +9,8 @@ const OPENNDIS_BUILTIN_DRIVER OpenNdisBuiltinDrivers[] = {
     {"pktgen", PktgenProtocolDriverEntry},
     {"afpacket", AfpacketMiniportDriverEntry},
     {"tap", TapMiniportDriverEntry},
+    {"responder", ResponderProtocolDriverEntry},
+    {"capture", CaptureProtocolDriverEntry},
 };
 
 const ULONG OpenNdisBuiltinDriverCount =

@@ -16,6 +16,8 @@
  *                                                         interface via AF_PACKET rings)
  *     tap        TapMiniportDriverEntry         miniport  drivers/miniport/tap/ (a TAP
  *                                                         interface it creates)
+ *     responder  ResponderProtocolDriverEntry   protocol  drivers/protocol/responder/
+ *     capture    CaptureProtocolDriverEntry     protocol  drivers/protocol/capture/
  *
  *   Unloading: a miniport's MiniportDriverUnload is its characteristics' UnloadHandler; a
  *   protocol sets DriverObject->DriverUnload. Both deregister the driver. A driver can be
@@ -23,7 +25,8 @@
  *   STATUS_UNSUCCESSFUL).
  *
  *   The symbols are hidden in libopenndis.so (the host is inside it); tests reach them through
- *   the openndis_internal archive. pktgen's counters: drivers/protocol/pktgen/pktgen.h.
+ *   the openndis_internal archive. Counters: drivers/protocol/pktgen/pktgen.h,
+ *   drivers/protocol/responder/responder.h, drivers/protocol/capture/capture.h.
  *
  * Usage (host)
  *     for (ULONG i = 0; i < OpenNdisBuiltinDriverCount; ++i)
@@ -39,7 +42,7 @@
 NDIS_EXTERN_C_BEGIN
 
 typedef struct _OPENNDIS_BUILTIN_DRIVER {
-    PCSTR ServiceName;             /* "null", "loopback", "pktgen" */
+    PCSTR ServiceName;             /* "null", "loopback", "pktgen", "responder", "capture" */
     PDRIVER_INITIALIZE DriverEntry;
 } OPENNDIS_BUILTIN_DRIVER, *POPENNDIS_BUILTIN_DRIVER;
 
@@ -48,6 +51,8 @@ DRIVER_INITIALIZE LoopbackMiniportDriverEntry;
 DRIVER_INITIALIZE PktgenProtocolDriverEntry;
 DRIVER_INITIALIZE AfpacketMiniportDriverEntry;
 DRIVER_INITIALIZE TapMiniportDriverEntry;
+DRIVER_INITIALIZE ResponderProtocolDriverEntry;
+DRIVER_INITIALIZE CaptureProtocolDriverEntry;
 
 extern const OPENNDIS_BUILTIN_DRIVER OpenNdisBuiltinDrivers[];
 extern const ULONG OpenNdisBuiltinDriverCount;

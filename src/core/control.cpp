@@ -799,11 +799,21 @@ NDIS_STATUS bind(protocol_driver *p, adapter *a, const param_map &params, bindin
     op.handle.clear();
     if (status != NDIS_STATUS_SUCCESS) {
         if (op.opened != nullptr) {
-            // The protocol failed its bind but left the binding open: close it for it.
-            verifier::report(failure::state_transition_illegal, api, op.opened,
-                             "protocol '{}' failed its bind of '{}' with 0x{:08x} but left the "
-                             "binding open",
-                             p->name, a->name, static_cast<ULONG>(status));
+            binding *b = op.opened;
+            // A protocol that opened the adapter and then fails its bind must close it first
+            // (NdisCloseAdapterEx inside ProtocolBindAdapterEx); one that did not is reported
+            // and the runtime closes the binding for it. Either way the binding object goes.
+            if (b->state.load() != binding_state::unbound) {
+                verifier::report(failure::state_transition_illegal, api, b,
+                                 "protocol '{}' failed its bind of '{}' with 0x{:08x} but left "
+                                 "the binding open",
+                                 p->name, a->name, static_cast<ULONG>(status));
+                close_adapter(b);
+            }
+            auto &r = registry();
+            std::lock_guard<std::recursive_mutex> g(r.lock);
+            b->handle.clear();
+            erase_owned(r.bindings, b);
         }
         return status;
     }
