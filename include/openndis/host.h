@@ -101,6 +101,16 @@ typedef struct _OPENNDIS_TEARDOWN_REPORT {
 NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisHostRegisterBuiltinDriver(_In_ PCSTR Name,
                                                                     _In_ PDRIVER_INITIALIZE Entry);
 
+/* ---- Privileges -------------------------------------------------------------------------
+ * OpenNdisDropCapabilities: gives up every Linux capability of the calling thread for good
+ * (effective, permitted, inheritable and ambient sets cleared, PR_SET_NO_NEW_PRIVS set). Call it
+ * after OpenNdisStackStart: the afpacket and tap miniports need CAP_NET_RAW / CAP_NET_ADMIN only
+ * while their adapters initialize. Capabilities are per thread on Linux: threads that already
+ * exist keep theirs, threads the caller creates afterwards inherit the empty sets. Irreversible:
+ * starting a stack of afpacket/tap adapters again in this process (from this thread) fails.
+ * `ndisctl run --drop-caps` uses it. NDIS_STATUS_SUCCESS or NDIS_STATUS_FAILURE (capset). */
+NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisDropCapabilities(VOID);
+
 /* ---- Building a stack -------------------------------------------------------------------- */
 NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisStackCreate(_Out_ POPENNDIS_STACK *Stack);
 /* Stops the stack if it runs, then frees it. NULL is ignored. */

@@ -285,13 +285,23 @@ std::uint64_t completions_total(const PKTGEN_STATS &s)
 
 TEST(BuiltinDrivers, TableNamesEveryDriver)
 {
-    ASSERT_EQ(OpenNdisBuiltinDriverCount, 3u);
+    ASSERT_EQ(OpenNdisBuiltinDriverCount, 7u);
     EXPECT_STREQ(OpenNdisBuiltinDrivers[0].ServiceName, "null");
     EXPECT_EQ(OpenNdisBuiltinDrivers[0].DriverEntry, &NullMiniportDriverEntry);
     EXPECT_STREQ(OpenNdisBuiltinDrivers[1].ServiceName, "loopback");
     EXPECT_EQ(OpenNdisBuiltinDrivers[1].DriverEntry, &LoopbackMiniportDriverEntry);
     EXPECT_STREQ(OpenNdisBuiltinDrivers[2].ServiceName, "pktgen");
     EXPECT_EQ(OpenNdisBuiltinDrivers[2].DriverEntry, &PktgenProtocolDriverEntry);
+    // Linux-facing miniports (tests/integration/test_afpacket.cpp, test_tap.cpp).
+    EXPECT_STREQ(OpenNdisBuiltinDrivers[3].ServiceName, "afpacket");
+    EXPECT_EQ(OpenNdisBuiltinDrivers[3].DriverEntry, &AfpacketMiniportDriverEntry);
+    EXPECT_STREQ(OpenNdisBuiltinDrivers[4].ServiceName, "tap");
+    EXPECT_EQ(OpenNdisBuiltinDrivers[4].DriverEntry, &TapMiniportDriverEntry);
+    // Protocols that answer ping and record pcap (test_responder_capture_internal.cpp).
+    EXPECT_STREQ(OpenNdisBuiltinDrivers[5].ServiceName, "responder");
+    EXPECT_EQ(OpenNdisBuiltinDrivers[5].DriverEntry, &ResponderProtocolDriverEntry);
+    EXPECT_STREQ(OpenNdisBuiltinDrivers[6].ServiceName, "capture");
+    EXPECT_EQ(OpenNdisBuiltinDrivers[6].DriverEntry, &CaptureProtocolDriverEntry);
 }
 
 TEST(BuiltinDrivers, LoadTwiceFailsAndReloadWorks)

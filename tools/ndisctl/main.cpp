@@ -61,7 +61,7 @@ double seconds_since(clock_type::time_point t0)
 
 // ---- run -------------------------------------------------------------------------------------
 
-int cmd_run(const std::string &path, double seconds)
+int cmd_run(const std::string &path, double seconds, bool drop_caps)
 {
     ndis::host::stack s;
     if (!s.load_topology_file(path)) {
@@ -70,6 +70,14 @@ int cmd_run(const std::string &path, double seconds)
     install_signal_handlers();
     if (!s.start()) {
         return fail(s.last_error());
+    }
+    if (drop_caps) {
+        // The drivers opened their sockets / TAP fds in start(): nothing needs privileges now.
+        if (OpenNdisDropCapabilities() != NDIS_STATUS_SUCCESS) {
+            fmt::print(stderr, "ndisctl: dropping capabilities failed; running with them\n");
+        } else {
+            fmt::print(stderr, "ndisctl: capabilities dropped\n");
+        }
     }
     const auto t0 = clock_type::now();
     if (seconds > 0) {
@@ -327,11 +335,15 @@ int main(int argc, char **argv)
 
     std::string run_path;
     double run_seconds = 0;
+    bool run_drop_caps = false;
     CLI::App *run = app.add_subcommand("run", "run a topology, tear it down, print counters");
     run->add_option("topology", run_path, "topology file (TOML)")->required();
     run->add_option("--seconds,-s", run_seconds,
                     "how long to run (default: until SIGINT/SIGTERM)")
         ->check(CLI::NonNegativeNumber);
+    run->add_flag("--drop-caps", run_drop_caps,
+                  "give up all Linux capabilities of the main thread once the stack is up "
+                  "(afpacket/tap need them only to start)");
 
     double demo_timeout = 30;
     CLI::App *demo = app.add_subcommand("demo", "pktgen over null and over a loopback pair");
@@ -356,7 +368,7 @@ int main(int argc, char **argv)
         return code == 0 ? 0 : ndisctl::kExitLoadFailure;
     }
     if (run->parsed()) {
-        return cmd_run(run_path, run_seconds);
+        return cmd_run(run_path, run_seconds, run_drop_caps);
     }
     if (demo->parsed()) {
         return cmd_demo(demo_timeout);
