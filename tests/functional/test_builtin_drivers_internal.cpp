@@ -285,7 +285,7 @@ std::uint64_t completions_total(const PKTGEN_STATS &s)
 
 TEST(BuiltinDrivers, TableNamesEveryDriver)
 {
-    ASSERT_EQ(OpenNdisBuiltinDriverCount, 5u);
+    ASSERT_EQ(OpenNdisBuiltinDriverCount, 7u);
     EXPECT_STREQ(OpenNdisBuiltinDrivers[0].ServiceName, "null");
     EXPECT_EQ(OpenNdisBuiltinDrivers[0].DriverEntry, &NullMiniportDriverEntry);
     EXPECT_STREQ(OpenNdisBuiltinDrivers[1].ServiceName, "loopback");
@@ -297,6 +297,11 @@ TEST(BuiltinDrivers, TableNamesEveryDriver)
     EXPECT_EQ(OpenNdisBuiltinDrivers[3].DriverEntry, &AfpacketMiniportDriverEntry);
     EXPECT_STREQ(OpenNdisBuiltinDrivers[4].ServiceName, "tap");
     EXPECT_EQ(OpenNdisBuiltinDrivers[4].DriverEntry, &TapMiniportDriverEntry);
+    // Protocols that answer ping and record pcap (test_responder_capture_internal.cpp).
+    EXPECT_STREQ(OpenNdisBuiltinDrivers[5].ServiceName, "responder");
+    EXPECT_EQ(OpenNdisBuiltinDrivers[5].DriverEntry, &ResponderProtocolDriverEntry);
+    EXPECT_STREQ(OpenNdisBuiltinDrivers[6].ServiceName, "capture");
+    EXPECT_EQ(OpenNdisBuiltinDrivers[6].DriverEntry, &CaptureProtocolDriverEntry);
 }
 
 TEST(BuiltinDrivers, LoadTwiceFailsAndReloadWorks)
