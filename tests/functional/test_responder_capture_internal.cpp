@@ -182,7 +182,8 @@ VOID PeerReceive(NDIS_HANDLE, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER, ULONG, U
 
 VOID PeerOpenComplete(NDIS_HANDLE, NDIS_STATUS) { NdisSetEvent(&g_peer->open_close); }
 VOID PeerCloseComplete(NDIS_HANDLE) { NdisSetEvent(&g_peer->open_close); }
-VOID PeerOidComplete(NDIS_HANDLE, PNDIS_OID_REQUEST, NDIS_STATUS) {}
+std::atomic<bool> g_peer_oid_done{false};
+VOID PeerOidComplete(NDIS_HANDLE, PNDIS_OID_REQUEST, NDIS_STATUS) { g_peer_oid_done = true; }
 VOID PeerStatus(NDIS_HANDLE, PNDIS_STATUS_INDICATION) {}
 
 NDIS_STATUS PeerPnP(NDIS_HANDLE context, PNET_PNP_EVENT_NOTIFICATION event)
@@ -217,6 +218,23 @@ NDIS_STATUS PeerBind(NDIS_HANDLE, NDIS_HANDLE bind_context, PNDIS_BIND_PARAMETER
     }
     if (status != NDIS_STATUS_SUCCESS) {
         return status;
+    }
+    // The peer sees every frame on its side (a binding with packet filter 0 receives nothing).
+    static ULONG filter = NDIS_PACKET_TYPE_PROMISCUOUS;
+    static NDIS_OID_REQUEST request{};
+    request = NDIS_OID_REQUEST{};
+    request.Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST;
+    request.Header.Revision = NDIS_OID_REQUEST_REVISION_1;
+    request.Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
+    request.RequestType = NdisRequestSetInformation;
+    request.DATA.SET_INFORMATION.Oid = OID_GEN_CURRENT_PACKET_FILTER;
+    request.DATA.SET_INFORMATION.InformationBuffer = &filter;
+    request.DATA.SET_INFORMATION.InformationBufferLength = sizeof filter;
+    g_peer_oid_done = false;
+    if (NdisOidRequest(g_peer->binding, &request) == NDIS_STATUS_PENDING) {
+        while (!g_peer_oid_done.load()) {
+            NdisMSleep(1000);
+        }
     }
     NET_BUFFER_LIST_POOL_PARAMETERS pool{};
     pool.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
@@ -537,7 +555,13 @@ protected:
         EXPECT_TRUE(stack_.add_adapter("lo0", "loopback", o.lo0_params));
         EXPECT_TRUE(stack_.add_adapter("lo1", "loopback", {{"Pair", "resp"}}));
         if (o.capture) {
-            EXPECT_TRUE(stack_.add_binding("capture", "lo0", {{"path", o.capture_path}}));
+            // PROMISCUOUS | NO_LOCAL: the frames on the wire, without NDIS's loopback of the
+            // responder's own replies (LB-04, LB-06).
+            EXPECT_TRUE(stack_.add_binding(
+                "capture", "lo0",
+                {{"path", o.capture_path},
+                 {"filter", static_cast<std::int64_t>(NDIS_PACKET_TYPE_PROMISCUOUS |
+                                                      NDIS_PACKET_TYPE_NO_LOCAL)}}));
         }
         if (o.responder) {
             EXPECT_TRUE(stack_.add_binding("responder", "lo0", o.responder_params));
@@ -847,9 +871,21 @@ TEST_F(ResponderStack, IgnoresMalformedAndForeignFrames)
     ASSERT_EQ(replies.size(), 1u) << "only the good echo is answered";
     expect_frame(replies[0], expected_echo_reply(me, peer, 1, 1, data), "echo reply");
     const RESPONDER_STATS s = stats();
-    EXPECT_EQ(s.FramesReceived, all.size());
+    // LB-05: the runtime delivers only what the responder's packet filter accepts — its own MAC,
+    // broadcast, and the multicast addresses it subscribed to; other frames never reach it.
+    auto accepted = [&me](const Bytes &f) {
+        if (f.size() < 6) {
+            return false;
+        }
+        const Mac dest{f[0], f[1], f[2], f[3], f[4], f[5]};
+        const Mac all_nodes{0x33, 0x33, 0, 0, 0, 1};
+        return dest == me || dest == kBroadcast || dest == kSolicitedNodeMac || dest == all_nodes;
+    };
+    EXPECT_EQ(s.FramesReceived,
+              static_cast<std::size_t>(std::count_if(all.begin(), all.end(), accepted)));
     EXPECT_EQ(s.Malformed, malformed.size());
-    EXPECT_EQ(s.Ignored, ignored.size());
+    EXPECT_EQ(s.Ignored,
+              static_cast<std::size_t>(std::count_if(ignored.begin(), ignored.end(), accepted)));
     EXPECT_EQ(s.EchoReplies, 1u);
     EXPECT_EQ(s.ArpReplies + s.NeighborAdvertisements + s.Echo6Replies + s.Dropped, 0u);
 }
@@ -867,7 +903,10 @@ TEST_F(ResponderStack, Ipv4OnlyIgnoresIpv6)
         1);
     ASSERT_EQ(replies.size(), 1u);
     expect_frame(replies[0], expected_arp_reply(me, peer), "ARP reply");
-    EXPECT_EQ(stats().Ignored, 1u);
+    // Without IPv6 the responder subscribes to no solicited-node group, so the runtime's
+    // multicast filter (LB-05) keeps the NS from it: nothing to ignore.
+    EXPECT_EQ(stats().FramesReceived, 1u);
+    EXPECT_EQ(stats().Ignored, 0u);
     EXPECT_EQ(stats().Ipv4PrefixLength, 32u);
     EXPECT_FALSE(stats().HasIpv6);
 }
@@ -995,7 +1034,8 @@ TEST_F(ResponderStack, CaptureWritesEveryReceivedFrame)
     EXPECT_TRUE(cs.Bound);
     EXPECT_EQ(cs.FramesReceived, frames.size());
     EXPECT_EQ(cs.FramesWritten, frames.size());
-    EXPECT_EQ(cs.PacketFilter, static_cast<ULONG>(NDIS_PACKET_TYPE_PROMISCUOUS));
+    EXPECT_EQ(cs.PacketFilter,
+              static_cast<ULONG>(NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_NO_LOCAL));
     EXPECT_EQ(cs.FilterStatus, NDIS_STATUS_SUCCESS);
     EXPECT_EQ(cs.Flushes, 0u);
     ASSERT_TRUE(stack_.pause_binding("capture", "lo0")); // pause flushes
