@@ -27,12 +27,12 @@
 
 /* What RTM_GETLINK / RTM_NEWLINK says about one interface. */
 typedef struct _LINUX_LINK {
-  int IfIndex;
-  unsigned Flags; /* IFF_* (net/if.h): IFF_UP, IFF_RUNNING, IFF_LOWER_UP … */
-  unsigned Mtu;
-  int HasMac; /* IFLA_ADDRESS was 6 bytes */
-  unsigned char Mac[LINUX_MAC_SIZE];
-  char Name[LINUX_IFNAME_SIZE];
+    int IfIndex;
+    unsigned Flags; /* IFF_* (net/if.h): IFF_UP, IFF_RUNNING, IFF_LOWER_UP … */
+    unsigned Mtu;
+    int HasMac; /* IFLA_ADDRESS was 6 bytes */
+    unsigned char Mac[LINUX_MAC_SIZE];
+    char Name[LINUX_IFNAME_SIZE];
 } LINUX_LINK;
 
 /* RTM_GETLINK by name (IFLA_IFNAME) or index. -ENODEV when there is no such
@@ -56,8 +56,7 @@ int LinuxLinkIsConnected(unsigned Flags);
 
 /* Sets or clears IFF_UP (SIOCSIFFLAGS), sets the MAC (SIOCSIFHWADDR). */
 int LinuxSetLinkUp(const char *IfName, int Up);
-int LinuxSetLinkMac(const char *IfName,
-                    const unsigned char Mac[LINUX_MAC_SIZE]);
+int LinuxSetLinkMac(const char *IfName, const unsigned char Mac[LINUX_MAC_SIZE]);
 
 /* "02:00:00:00:00:01", "02-00-…" or "020000000001" (ASCII). 0, or -EINVAL. */
 int LinuxParseMac(const char *Text, unsigned char Mac[LINUX_MAC_SIZE]);

@@ -117,56 +117,52 @@
 #define AFP_TX_DATA_OFFSET (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 
 typedef struct _AFP_ADAPTER {
-  NDIS_HANDLE MiniportAdapterHandle;
-  ULONG Number;
-  CHAR IfName[LINUX_IFNAME_SIZE];
-  LINUX_LINK Link;
-  ULONG Mtu;
-  ULONG MaxFrameSize; /* Mtu + 14 */
-  UCHAR Mac[ETH_LENGTH_OF_ADDRESS];
-  ULONG QdiscBypass;
-  ULONG TxFramesWanted, RxBlocks, RxBuffers, RxLowWater;
+    NDIS_HANDLE MiniportAdapterHandle;
+    ULONG Number;
+    CHAR IfName[LINUX_IFNAME_SIZE];
+    LINUX_LINK Link;
+    ULONG Mtu;
+    ULONG MaxFrameSize; /* Mtu + 14 */
+    UCHAR Mac[ETH_LENGTH_OF_ADDRESS];
+    ULONG QdiscBypass;
+    ULONG TxFramesWanted, RxBlocks, RxBuffers, RxLowWater;
 
-  /* Transmit ring (TPACKET_V2). */
-  int TxFd;
-  PUCHAR TxRing;
-  SIZE_T TxRingSize;
-  ULONG TxFrameSize, TxFrameCount;
-  ULONG TxHead; /* under TxLock */
-  NDIS_SPIN_LOCK TxLock;
-  volatile LONG
-      TxKickPending; /* a kick failed: the receive thread kicks again */
+    /* Transmit ring (TPACKET_V2). */
+    int TxFd;
+    PUCHAR TxRing;
+    SIZE_T TxRingSize;
+    ULONG TxFrameSize, TxFrameCount;
+    ULONG TxHead; /* under TxLock */
+    NDIS_SPIN_LOCK TxLock;
+    volatile LONG TxKickPending; /* a kick failed: the receive thread kicks again */
 
-  /* Receive ring (TPACKET_V3), link monitor, the thread. */
-  int RxFd;
-  PUCHAR RxRing;
-  SIZE_T RxRingSize;
-  ULONG RxBlockIndex; /* receive thread only */
-  int LinkFd;
-  int WakeFd;
-  pthread_t Thread;
-  BOOLEAN ThreadRunning;
-  volatile LONG StopThread;
-  volatile LONG ConnectState; /* NDIS_MEDIA_CONNECT_STATE last reported */
-  ETHERNET_RX_POOL RxPool;
+    /* Receive ring (TPACKET_V3), link monitor, the thread. */
+    int RxFd;
+    PUCHAR RxRing;
+    SIZE_T RxRingSize;
+    ULONG RxBlockIndex; /* receive thread only */
+    int LinkFd;
+    int WakeFd;
+    pthread_t Thread;
+    BOOLEAN ThreadRunning;
+    volatile LONG StopThread;
+    volatile LONG ConnectState; /* NDIS_MEDIA_CONNECT_STATE last reported */
+    ETHERNET_RX_POOL RxPool;
 
-  volatile LONG State;
-  volatile LONG Busy;
-  volatile LONG PausePending;
+    volatile LONG State;
+    volatile LONG Busy;
+    volatile LONG PausePending;
 
-  NDIS_SPIN_LOCK OidLock;
-  ETHERNET_OID_STATE OidState;
-  volatile LONG PacketFilter;
-  BOOLEAN PromiscOn,
-      AllMultiOn; /* memberships on RxFd (OID requests come one at a time) */
-  ULONG McastCount;
-  UCHAR McastApplied[ETHERNET_MAX_MULTICAST][ETH_LENGTH_OF_ADDRESS];
+    NDIS_SPIN_LOCK OidLock;
+    ETHERNET_OID_STATE OidState;
+    volatile LONG PacketFilter;
+    BOOLEAN PromiscOn, AllMultiOn; /* memberships on RxFd (OID requests come one at a time) */
+    ULONG McastCount;
+    UCHAR McastApplied[ETHERNET_MAX_MULTICAST][ETH_LENGTH_OF_ADDRESS];
 
-  volatile LONG64 TxFrames, TxBytes, TxNbls, TxInvalidLength, TxResources,
-      TxPaused;
-  volatile LONG64 RxFrames, RxBytes, RxNoBuffer, RxErrors, RxFiltered,
-      RxDiscarded;
-  volatile LONG64 LinkChanges;
+    volatile LONG64 TxFrames, TxBytes, TxNbls, TxInvalidLength, TxResources, TxPaused;
+    volatile LONG64 RxFrames, RxBytes, RxNoBuffer, RxErrors, RxFiltered, RxDiscarded;
+    volatile LONG64 LinkChanges;
 } AFP_ADAPTER, *PAFP_ADAPTER;
 
 static NDIS_HANDLE g_AfpDriverHandle;
@@ -191,8 +187,9 @@ static NDIS_STRING g_AfpKeyRxBlocks = NDIS_STRING_CONST("rx_blocks");
 static NDIS_STRING g_AfpKeyRxBuffers = NDIS_STRING_CONST("rx_buffers");
 static NDIS_STRING g_AfpKeyTxFrames = NDIS_STRING_CONST("tx_frames");
 
-static LONG64 AfpRead64(volatile LONG64 *Counter) {
-  return InterlockedCompareExchange64(Counter, 0, 0);
+static LONG64 AfpRead64(volatile LONG64 *Counter)
+{
+    return InterlockedCompareExchange64(Counter, 0, 0);
 }
 
 /* ---- Busy / pause
@@ -201,1090 +198,1051 @@ static LONG64 AfpRead64(volatile LONG64 *Counter) {
 
 /* Drops Count references; the one that reaches zero while a pause waits
  * finishes it. */
-static VOID AfpRelease(PAFP_ADAPTER Adapter, LONG Count) {
-  if (InterlockedAdd(&Adapter->Busy, -Count) == 0 &&
-      ReadAcquire(&Adapter->State) == AFP_STATE_PAUSING &&
-      InterlockedExchange(&Adapter->PausePending, 0) == 1) {
-    InterlockedExchange(&Adapter->State, AFP_STATE_PAUSED);
-    NdisMPauseComplete(Adapter->MiniportAdapterHandle);
-  }
+static VOID AfpRelease(PAFP_ADAPTER Adapter, LONG Count)
+{
+    if (InterlockedAdd(&Adapter->Busy, -Count) == 0 &&
+        ReadAcquire(&Adapter->State) == AFP_STATE_PAUSING &&
+        InterlockedExchange(&Adapter->PausePending, 0) == 1) {
+        InterlockedExchange(&Adapter->State, AFP_STATE_PAUSED);
+        NdisMPauseComplete(Adapter->MiniportAdapterHandle);
+    }
 }
 
 /* ---- Transmit
  * -------------------------------------------------------------------------------
  */
 
-static struct tpacket2_hdr *AfpTxSlot(PAFP_ADAPTER Adapter, ULONG Index) {
-  return (struct tpacket2_hdr *)(Adapter->TxRing +
-                                 (SIZE_T)Index * Adapter->TxFrameSize);
+static struct tpacket2_hdr *AfpTxSlot(PAFP_ADAPTER Adapter, ULONG Index)
+{
+    return (struct tpacket2_hdr *)(Adapter->TxRing + (SIZE_T)Index * Adapter->TxFrameSize);
 }
 
-static BOOLEAN AfpTxKick(PAFP_ADAPTER Adapter) {
-  int tries;
-  for (tries = 0; tries < 4; ++tries) {
-    if (sendto(Adapter->TxFd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
-      return TRUE;
+static BOOLEAN AfpTxKick(PAFP_ADAPTER Adapter)
+{
+    int tries;
+    for (tries = 0; tries < 4; ++tries) {
+        if (sendto(Adapter->TxFd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
+            return TRUE;
+        }
+        if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
+            break;
+        }
     }
-    if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
-      break;
-    }
-  }
-  /* The frames stay in the ring; the receive thread kicks again within
+    /* The frames stay in the ring; the receive thread kicks again within
    * AFP_POLL_MS. */
-  InterlockedExchange(&Adapter->TxKickPending, 1);
-  return FALSE;
+    InterlockedExchange(&Adapter->TxKickPending, 1);
+    return FALSE;
 }
 
 /* Under TxLock: TRUE when Needed slots from TxHead are free. */
-static BOOLEAN AfpTxRoom(PAFP_ADAPTER Adapter, ULONG Needed) {
-  ULONG k;
-  for (k = 0; k < Needed; ++k) {
-    const struct tpacket2_hdr *h =
-        AfpTxSlot(Adapter, (Adapter->TxHead + k) % Adapter->TxFrameCount);
-    if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) !=
-        TP_STATUS_AVAILABLE) {
-      return FALSE;
+static BOOLEAN AfpTxRoom(PAFP_ADAPTER Adapter, ULONG Needed)
+{
+    ULONG k;
+    for (k = 0; k < Needed; ++k) {
+        const struct tpacket2_hdr *h =
+            AfpTxSlot(Adapter, (Adapter->TxHead + k) % Adapter->TxFrameCount);
+        if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE) {
+            return FALSE;
+        }
     }
-  }
-  return TRUE;
+    return TRUE;
 }
 
 /* Puts the NBL's Frames NBs into the ring; NDIS_STATUS_SUCCESS or
  * NDIS_STATUS_RESOURCES. */
-static NDIS_STATUS AfpTxNbl(PAFP_ADAPTER Adapter, PNET_BUFFER_LIST Nbl,
-                            ULONG Frames, BOOLEAN AtDispatch) {
-  ULONG waited = 0;
-  PNET_BUFFER nb;
+static NDIS_STATUS AfpTxNbl(PAFP_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, ULONG Frames,
+                            BOOLEAN AtDispatch)
+{
+    ULONG waited = 0;
+    PNET_BUFFER nb;
 
-  if (Frames > Adapter->TxFrameCount) {
-    return NDIS_STATUS_RESOURCES; /* can never fit */
-  }
-  for (;;) {
-    NdisAcquireSpinLock(&Adapter->TxLock);
-    if (AfpTxRoom(Adapter, Frames)) {
-      break; /* lock held */
+    if (Frames > Adapter->TxFrameCount) {
+        return NDIS_STATUS_RESOURCES; /* can never fit */
+    }
+    for (;;) {
+        NdisAcquireSpinLock(&Adapter->TxLock);
+        if (AfpTxRoom(Adapter, Frames)) {
+            break; /* lock held */
+        }
+        NdisReleaseSpinLock(&Adapter->TxLock);
+        /* Full: let the kernel send what is queued, then wait for slots to come
+     * back. */
+        AfpTxKick(Adapter);
+        if (waited >= AFP_TX_WAIT_US) {
+            return NDIS_STATUS_RESOURCES;
+        }
+        if (AtDispatch) {
+            waited += 1000; /* a short spin: 20 kicks at most */
+        } else {
+            NdisMSleep(100);
+            waited += 100;
+        }
+    }
+    for (nb = NET_BUFFER_LIST_FIRST_NB(Nbl); nb != NULL; nb = NET_BUFFER_NEXT_NB(nb)) {
+        struct tpacket2_hdr *h = AfpTxSlot(Adapter, Adapter->TxHead);
+        PUCHAR data = (PUCHAR)h + AFP_TX_DATA_OFFSET;
+        ULONG length = EthernetGatherFrame(nb, data);
+        if (length < ETHERNET_MIN_FRAME_SIZE) {
+            /* MS-13: the wire carries at least 60 bytes. */
+            NdisZeroMemory(data + length, ETHERNET_MIN_FRAME_SIZE - length);
+            length = ETHERNET_MIN_FRAME_SIZE;
+        }
+        h->tp_len = length;
+        __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+        Adapter->TxHead = (Adapter->TxHead + 1) % Adapter->TxFrameCount;
     }
     NdisReleaseSpinLock(&Adapter->TxLock);
-    /* Full: let the kernel send what is queued, then wait for slots to come
-     * back. */
-    AfpTxKick(Adapter);
-    if (waited >= AFP_TX_WAIT_US) {
-      return NDIS_STATUS_RESOURCES;
-    }
-    if (AtDispatch) {
-      waited += 1000; /* a short spin: 20 kicks at most */
-    } else {
-      NdisMSleep(100);
-      waited += 100;
-    }
-  }
-  for (nb = NET_BUFFER_LIST_FIRST_NB(Nbl); nb != NULL;
-       nb = NET_BUFFER_NEXT_NB(nb)) {
-    struct tpacket2_hdr *h = AfpTxSlot(Adapter, Adapter->TxHead);
-    PUCHAR data = (PUCHAR)h + AFP_TX_DATA_OFFSET;
-    ULONG length = EthernetGatherFrame(nb, data);
-    if (length < ETHERNET_MIN_FRAME_SIZE) {
-      /* MS-13: the wire carries at least 60 bytes. */
-      NdisZeroMemory(data + length, ETHERNET_MIN_FRAME_SIZE - length);
-      length = ETHERNET_MIN_FRAME_SIZE;
-    }
-    h->tp_len = length;
-    __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
-    Adapter->TxHead = (Adapter->TxHead + 1) % Adapter->TxFrameCount;
-  }
-  NdisReleaseSpinLock(&Adapter->TxLock);
-  return NDIS_STATUS_SUCCESS;
+    return NDIS_STATUS_SUCCESS;
 }
 
 static VOID AfpSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
-                                  PNET_BUFFER_LIST NetBufferLists,
-                                  NDIS_PORT_NUMBER PortNumber,
-                                  ULONG SendFlags) {
-  PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
-  const BOOLEAN atDispatch =
-      NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? TRUE : FALSE;
-  const ULONG completeFlags =
-      atDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
-  PNET_BUFFER_LIST nbl;
-  LONG64 nbls = 0, frames = 0, bytes = 0, invalid = 0, resources = 0;
-  BOOLEAN queued = FALSE;
+                                  PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
+                                  ULONG SendFlags)
+{
+    PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
+    const BOOLEAN atDispatch = NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? TRUE : FALSE;
+    const ULONG completeFlags = atDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
+    PNET_BUFFER_LIST nbl;
+    LONG64 nbls = 0, frames = 0, bytes = 0, invalid = 0, resources = 0;
+    BOOLEAN queued = FALSE;
 
-  UNREFERENCED_PARAMETER(PortNumber);
-  InterlockedIncrement(&adapter->Busy);
-  if (ReadAcquire(&adapter->State) != AFP_STATE_RUNNING) {
-    LONG64 paused = 0;
-    for (nbl = NetBufferLists; nbl != NULL;
-         nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
-      NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_PAUSED; /* ST-04 */
-      ++paused;
+    UNREFERENCED_PARAMETER(PortNumber);
+    InterlockedIncrement(&adapter->Busy);
+    if (ReadAcquire(&adapter->State) != AFP_STATE_RUNNING) {
+        LONG64 paused = 0;
+        for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
+            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_PAUSED; /* ST-04 */
+            ++paused;
+        }
+        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
+                                        completeFlags);
+        InterlockedAdd64(&adapter->TxPaused, paused);
+        AfpRelease(adapter, 1);
+        return;
     }
-    NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle,
-                                    NetBufferLists, completeFlags);
-    InterlockedAdd64(&adapter->TxPaused, paused);
-    AfpRelease(adapter, 1);
-    return;
-  }
-  for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
-    ULONG count = 0;
-    ULONG64 nblBytes = 0;
-    BOOLEAN oversize = FALSE;
-    PNET_BUFFER nb;
-    NDIS_STATUS status;
-    for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL;
-         nb = NET_BUFFER_NEXT_NB(nb)) {
-      ++count;
-      nblBytes += NET_BUFFER_DATA_LENGTH(nb);
-      if (NET_BUFFER_DATA_LENGTH(nb) > adapter->MaxFrameSize) {
-        oversize = TRUE;
-      }
-    }
-    if (oversize) {
-      /* MS-08, MS-09: some frame is too large for the interface; none goes out.
+    for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
+        ULONG count = 0;
+        ULONG64 nblBytes = 0;
+        BOOLEAN oversize = FALSE;
+        PNET_BUFFER nb;
+        NDIS_STATUS status;
+        for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL; nb = NET_BUFFER_NEXT_NB(nb)) {
+            ++count;
+            nblBytes += NET_BUFFER_DATA_LENGTH(nb);
+            if (NET_BUFFER_DATA_LENGTH(nb) > adapter->MaxFrameSize) {
+                oversize = TRUE;
+            }
+        }
+        if (oversize) {
+            /* MS-08, MS-09: some frame is too large for the interface; none goes out.
        */
-      NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_INVALID_LENGTH;
-      ++invalid;
-      continue;
+            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_INVALID_LENGTH;
+            ++invalid;
+            continue;
+        }
+        status = count == 0 ? NDIS_STATUS_SUCCESS : AfpTxNbl(adapter, nbl, count, atDispatch);
+        NET_BUFFER_LIST_STATUS(nbl) = status;
+        if (status == NDIS_STATUS_SUCCESS) {
+            /* MS-10: in the ring is "accepted for transmission". */
+            if (count != 0) {
+                queued = TRUE;
+            }
+            ++nbls;
+            frames += count;
+            bytes += (LONG64)nblBytes;
+        } else {
+            ++resources;
+        }
     }
-    status = count == 0 ? NDIS_STATUS_SUCCESS
-                        : AfpTxNbl(adapter, nbl, count, atDispatch);
-    NET_BUFFER_LIST_STATUS(nbl) = status;
-    if (status == NDIS_STATUS_SUCCESS) {
-      /* MS-10: in the ring is "accepted for transmission". */
-      if (count != 0) {
-        queued = TRUE;
-      }
-      ++nbls;
-      frames += count;
-      bytes += (LONG64)nblBytes;
-    } else {
-      ++resources;
+    if (queued) {
+        AfpTxKick(adapter); /* one system call per send call, not per frame */
     }
-  }
-  if (queued) {
-    AfpTxKick(adapter); /* one system call per send call, not per frame */
-  }
-  InterlockedAdd64(&adapter->TxNbls, nbls);
-  InterlockedAdd64(&adapter->TxFrames, frames);
-  InterlockedAdd64(&adapter->TxBytes, bytes);
-  if (invalid != 0) {
-    InterlockedAdd64(&adapter->TxInvalidLength, invalid);
-  }
-  if (resources != 0) {
-    InterlockedAdd64(&adapter->TxResources, resources);
-  }
-  NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle,
-                                  NetBufferLists, completeFlags);
-  AfpRelease(adapter, 1);
+    InterlockedAdd64(&adapter->TxNbls, nbls);
+    InterlockedAdd64(&adapter->TxFrames, frames);
+    InterlockedAdd64(&adapter->TxBytes, bytes);
+    if (invalid != 0) {
+        InterlockedAdd64(&adapter->TxInvalidLength, invalid);
+    }
+    if (resources != 0) {
+        InterlockedAdd64(&adapter->TxResources, resources);
+    }
+    NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists, completeFlags);
+    AfpRelease(adapter, 1);
 }
 
-static VOID AfpCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId) {
-  /* Sends complete inside MiniportSendNetBufferLists: nothing is ever held. */
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(CancelId);
+static VOID AfpCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
+{
+    /* Sends complete inside MiniportSendNetBufferLists: nothing is ever held. */
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(CancelId);
 }
 
 /* ---- Receive
  * --------------------------------------------------------------------------------
  */
 
-static struct tpacket_block_desc *AfpRxBlock(PAFP_ADAPTER Adapter,
-                                             ULONG Index) {
-  return (struct tpacket_block_desc *)(Adapter->RxRing +
-                                       (SIZE_T)Index * AFP_RX_BLOCK_SIZE);
+static struct tpacket_block_desc *AfpRxBlock(PAFP_ADAPTER Adapter, ULONG Index)
+{
+    return (struct tpacket_block_desc *)(Adapter->RxRing + (SIZE_T)Index * AFP_RX_BLOCK_SIZE);
 }
 
-static BOOLEAN AfpRxBlockReady(struct tpacket_block_desc *Block) {
-  return (__atomic_load_n(&Block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
-          TP_STATUS_USER) != 0;
+static BOOLEAN AfpRxBlockReady(struct tpacket_block_desc *Block)
+{
+    return (__atomic_load_n(&Block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
 }
 
-static VOID AfpRxBlockRelease(struct tpacket_block_desc *Block) {
-  __atomic_store_n(&Block->hdr.bh1.block_status, TP_STATUS_KERNEL,
-                   __ATOMIC_RELEASE);
+static VOID AfpRxBlockRelease(struct tpacket_block_desc *Block)
+{
+    __atomic_store_n(&Block->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 }
 
 /* Hands every block the kernel filled back to it without indicating anything
  * (at restart: those frames arrived while the adapter was paused). Blocks are
  * always consumed in ring order, so the filled ones are those from RxBlockIndex
  * on, and the first one not filled is where the kernel goes on. */
-static VOID AfpRxDiscardAll(PAFP_ADAPTER Adapter) {
-  ULONG n;
-  for (n = 0; n < Adapter->RxBlocks; ++n) {
-    struct tpacket_block_desc *b = AfpRxBlock(Adapter, Adapter->RxBlockIndex);
-    if (!AfpRxBlockReady(b)) {
-      break;
+static VOID AfpRxDiscardAll(PAFP_ADAPTER Adapter)
+{
+    ULONG n;
+    for (n = 0; n < Adapter->RxBlocks; ++n) {
+        struct tpacket_block_desc *b = AfpRxBlock(Adapter, Adapter->RxBlockIndex);
+        if (!AfpRxBlockReady(b)) {
+            break;
+        }
+        InterlockedAdd64(&Adapter->RxDiscarded, b->hdr.bh1.num_pkts);
+        AfpRxBlockRelease(b);
+        Adapter->RxBlockIndex = (Adapter->RxBlockIndex + 1) % Adapter->RxBlocks;
     }
-    InterlockedAdd64(&Adapter->RxDiscarded, b->hdr.bh1.num_pkts);
-    AfpRxBlockRelease(b);
-    Adapter->RxBlockIndex = (Adapter->RxBlockIndex + 1) % Adapter->RxBlocks;
-  }
 }
 
 /* Copies the frames of one block into receive NBLs and indicates them in one
  * call. */
-static VOID AfpRxProcessBlock(PAFP_ADAPTER Adapter,
-                              struct tpacket_block_desc *Block) {
-  const ULONG packets = Block->hdr.bh1.num_pkts;
-  const ULONG filter = (ULONG)ReadAcquire(&Adapter->PacketFilter);
-  struct tpacket3_hdr *ppd =
-      (struct tpacket3_hdr *)((PUCHAR)Block +
-                              Block->hdr.bh1.offset_to_first_pkt);
-  NBL_QUEUE chain;
-  ULONG count = 0, i;
-  ULONG64 bytes = 0;
-  LONG64 noBuffer = 0, errors = 0, filtered = 0;
+static VOID AfpRxProcessBlock(PAFP_ADAPTER Adapter, struct tpacket_block_desc *Block)
+{
+    const ULONG packets = Block->hdr.bh1.num_pkts;
+    const ULONG filter = (ULONG)ReadAcquire(&Adapter->PacketFilter);
+    struct tpacket3_hdr *ppd =
+        (struct tpacket3_hdr *)((PUCHAR)Block + Block->hdr.bh1.offset_to_first_pkt);
+    NBL_QUEUE chain;
+    ULONG count = 0, i;
+    ULONG64 bytes = 0;
+    LONG64 noBuffer = 0, errors = 0, filtered = 0;
 
-  NdisInitializeNblQueue(&chain);
-  for (i = 0; i < packets;
-       ++i, ppd = (struct tpacket3_hdr *)((PUCHAR)ppd + ppd->tp_next_offset)) {
-    const struct sockaddr_ll *sll =
-        (const struct sockaddr_ll *)((PUCHAR)ppd + TPACKET_ALIGN(sizeof(
-                                                       struct tpacket3_hdr)));
-    const PUCHAR frame = (PUCHAR)ppd + ppd->tp_mac;
-    const ULONG length = ppd->tp_snaplen;
-    PNET_BUFFER_LIST nbl;
-    PUCHAR data;
+    NdisInitializeNblQueue(&chain);
+    for (i = 0; i < packets;
+         ++i, ppd = (struct tpacket3_hdr *)((PUCHAR)ppd + ppd->tp_next_offset)) {
+        const struct sockaddr_ll *sll =
+            (const struct sockaddr_ll *)((PUCHAR)ppd + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+        const PUCHAR frame = (PUCHAR)ppd + ppd->tp_mac;
+        const ULONG length = ppd->tp_snaplen;
+        PNET_BUFFER_LIST nbl;
+        PUCHAR data;
 
-    if (sll->sll_pkttype == PACKET_OUTGOING) {
-      continue; /* our own transmissions (MS-14) and other local senders' */
+        if (sll->sll_pkttype == PACKET_OUTGOING) {
+            continue; /* our own transmissions (MS-14) and other local senders' */
+        }
+        if (ppd->tp_len != length || length > Adapter->MaxFrameSize ||
+            length < ETHERNET_HEADER_SIZE) {
+            ++errors;
+            continue;
+        }
+        if (!EthernetFilterAccepts(&Adapter->OidState, filter, Adapter->Mac, frame)) {
+            ++filtered;
+            continue;
+        }
+        nbl = EthernetRxPoolGet(&Adapter->RxPool, &data);
+        if (nbl == NULL) {
+            ++noBuffer;
+            continue;
+        }
+        NdisMoveMemory(data, frame, length);
+        NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)) = length;
+        NdisAppendSingleNblToNblQueue(&chain, nbl);
+        ++count;
+        bytes += length;
     }
-    if (ppd->tp_len != length || length > Adapter->MaxFrameSize ||
-        length < ETHERNET_HEADER_SIZE) {
-      ++errors;
-      continue;
-    }
-    if (!EthernetFilterAccepts(&Adapter->OidState, filter, Adapter->Mac,
-                               frame)) {
-      ++filtered;
-      continue;
-    }
-    nbl = EthernetRxPoolGet(&Adapter->RxPool, &data);
-    if (nbl == NULL) {
-      ++noBuffer;
-      continue;
-    }
-    NdisMoveMemory(data, frame, length);
-    NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)) = length;
-    NdisAppendSingleNblToNblQueue(&chain, nbl);
-    ++count;
-    bytes += length;
-  }
-  AfpRxBlockRelease(Block); /* every frame was copied out */
+    AfpRxBlockRelease(Block); /* every frame was copied out */
 
-  if (noBuffer != 0) {
-    InterlockedAdd64(&Adapter->RxNoBuffer, noBuffer);
-  }
-  if (errors != 0) {
-    InterlockedAdd64(&Adapter->RxErrors, errors);
-  }
-  if (filtered != 0) {
-    InterlockedAdd64(&Adapter->RxFiltered, filtered);
-  }
-  if (count == 0) {
-    return;
-  }
-  InterlockedAdd64(&Adapter->RxFrames, count);
-  InterlockedAdd64(&Adapter->RxBytes, (LONG64)bytes);
-  if (ReadAcquire(&Adapter->RxPool.Available) < (LONG)Adapter->RxLowWater) {
-    /* MS-19: the protocols copy what they keep; the NBLs are ours again at
+    if (noBuffer != 0) {
+        InterlockedAdd64(&Adapter->RxNoBuffer, noBuffer);
+    }
+    if (errors != 0) {
+        InterlockedAdd64(&Adapter->RxErrors, errors);
+    }
+    if (filtered != 0) {
+        InterlockedAdd64(&Adapter->RxFiltered, filtered);
+    }
+    if (count == 0) {
+        return;
+    }
+    InterlockedAdd64(&Adapter->RxFrames, count);
+    InterlockedAdd64(&Adapter->RxBytes, (LONG64)bytes);
+    if (ReadAcquire(&Adapter->RxPool.Available) < (LONG)Adapter->RxLowWater) {
+        /* MS-19: the protocols copy what they keep; the NBLs are ours again at
      * return. */
-    PNET_BUFFER_LIST nbls = NdisPopAllFromNblQueue(&chain);
-    NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
-                                       NDIS_DEFAULT_PORT_NUMBER, count,
-                                       NDIS_RECEIVE_FLAGS_RESOURCES);
-    EthernetRxPoolPut(&Adapter->RxPool, nbls);
-    return;
-  }
-  /* Every NBL up in the stack keeps the adapter from pausing until it comes
+        PNET_BUFFER_LIST nbls = NdisPopAllFromNblQueue(&chain);
+        NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
+                                           NDIS_DEFAULT_PORT_NUMBER, count,
+                                           NDIS_RECEIVE_FLAGS_RESOURCES);
+        EthernetRxPoolPut(&Adapter->RxPool, nbls);
+        return;
+    }
+    /* Every NBL up in the stack keeps the adapter from pausing until it comes
    * back (ST-05). */
-  InterlockedAdd(&Adapter->Busy, (LONG)count);
-  NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle,
-                                     NdisPopAllFromNblQueue(&chain),
-                                     NDIS_DEFAULT_PORT_NUMBER, count, 0);
+    InterlockedAdd(&Adapter->Busy, (LONG)count);
+    NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle,
+                                       NdisPopAllFromNblQueue(&chain), NDIS_DEFAULT_PORT_NUMBER,
+                                       count, 0);
 }
 
 static VOID AfpReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
-                                    PNET_BUFFER_LIST NetBufferLists,
-                                    ULONG ReturnFlags) {
-  PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
-  ULONG count;
+                                    PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
+{
+    PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
+    ULONG count;
 
-  UNREFERENCED_PARAMETER(ReturnFlags);
-  count = EthernetRxPoolPut(&adapter->RxPool, NetBufferLists);
-  AfpRelease(adapter, (LONG)count);
+    UNREFERENCED_PARAMETER(ReturnFlags);
+    count = EthernetRxPoolPut(&adapter->RxPool, NetBufferLists);
+    AfpRelease(adapter, (LONG)count);
 }
 
 /* Indicates the link state when the connected state differs from the last one
  * reported. */
-static VOID AfpUpdateLink(PAFP_ADAPTER Adapter, const LINUX_LINK *Link) {
-  const NDIS_MEDIA_CONNECT_STATE state = LinuxLinkIsConnected(Link->Flags)
-                                             ? MediaConnectStateConnected
-                                             : MediaConnectStateDisconnected;
-  if (InterlockedExchange(&Adapter->ConnectState, (LONG)state) != (LONG)state) {
-    InterlockedIncrement64(&Adapter->LinkChanges);
-    DbgPrint("afpacket%lu (%s): link %s\n", Adapter->Number, Adapter->IfName,
-             state == MediaConnectStateConnected ? "up" : "down");
-    EthernetIndicateLinkState(Adapter->MiniportAdapterHandle, state,
-                              AFP_LINK_SPEED);
-  }
+static VOID AfpUpdateLink(PAFP_ADAPTER Adapter, const LINUX_LINK *Link)
+{
+    const NDIS_MEDIA_CONNECT_STATE state = LinuxLinkIsConnected(Link->Flags)
+                                               ? MediaConnectStateConnected
+                                               : MediaConnectStateDisconnected;
+    if (InterlockedExchange(&Adapter->ConnectState, (LONG)state) != (LONG)state) {
+        InterlockedIncrement64(&Adapter->LinkChanges);
+        DbgPrint("afpacket%lu (%s): link %s\n", Adapter->Number, Adapter->IfName,
+                 state == MediaConnectStateConnected ? "up" : "down");
+        EthernetIndicateLinkState(Adapter->MiniportAdapterHandle, state, AFP_LINK_SPEED);
+    }
 }
 
 /* The receive thread: frames while Running, link changes, transmit kicks that
  * failed. */
-static void *AfpThread(void *Context) {
-  PAFP_ADAPTER adapter = (PAFP_ADAPTER)Context;
-  struct pollfd fds[3];
+static void *AfpThread(void *Context)
+{
+    PAFP_ADAPTER adapter = (PAFP_ADAPTER)Context;
+    struct pollfd fds[3];
 
-  fds[0].fd = adapter->RxFd;
-  fds[0].events = POLLIN;
-  fds[1].fd = adapter->LinkFd;
-  fds[1].events = POLLIN;
-  fds[2].fd = adapter->WakeFd;
-  fds[2].events = POLLIN;
-  while (!ReadAcquire(&adapter->StopThread)) {
-    struct tpacket_block_desc *b = AfpRxBlock(adapter, adapter->RxBlockIndex);
-    int ready;
-    if (AfpRxBlockReady(b)) {
-      AfpRxProcessBlock(adapter, b);
-      adapter->RxBlockIndex = (adapter->RxBlockIndex + 1) % adapter->RxBlocks;
-      continue;
+    fds[0].fd = adapter->RxFd;
+    fds[0].events = POLLIN;
+    fds[1].fd = adapter->LinkFd;
+    fds[1].events = POLLIN;
+    fds[2].fd = adapter->WakeFd;
+    fds[2].events = POLLIN;
+    while (!ReadAcquire(&adapter->StopThread)) {
+        struct tpacket_block_desc *b = AfpRxBlock(adapter, adapter->RxBlockIndex);
+        int ready;
+        if (AfpRxBlockReady(b)) {
+            AfpRxProcessBlock(adapter, b);
+            adapter->RxBlockIndex = (adapter->RxBlockIndex + 1) % adapter->RxBlocks;
+            continue;
+        }
+        ready = poll(fds, 3, AFP_POLL_MS);
+        if (ready < 0 && errno != EINTR) {
+            DbgPrint("afpacket%lu (%s): poll failed (errno %d); receive stops\n", adapter->Number,
+                     adapter->IfName, errno);
+            break;
+        }
+        if (InterlockedExchange(&adapter->TxKickPending, 0) != 0) {
+            AfpTxKick(adapter);
+        }
+        if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
+            LINUX_LINK link = adapter->Link;
+            int r = LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &link);
+            if (r > 0) {
+                adapter->Link = link;
+                AfpUpdateLink(adapter, &link);
+            } else if (r == -ENODEV) {
+                link.Flags = 0;
+                AfpUpdateLink(adapter, &link);
+                DbgPrint("afpacket%lu: interface '%s' was deleted\n", adapter->Number,
+                         adapter->IfName);
+            }
+        }
     }
-    ready = poll(fds, 3, AFP_POLL_MS);
-    if (ready < 0 && errno != EINTR) {
-      DbgPrint("afpacket%lu (%s): poll failed (errno %d); receive stops\n",
-               adapter->Number, adapter->IfName, errno);
-      break;
-    }
-    if (InterlockedExchange(&adapter->TxKickPending, 0) != 0) {
-      AfpTxKick(adapter);
-    }
-    if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
-      LINUX_LINK link = adapter->Link;
-      int r =
-          LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &link);
-      if (r > 0) {
-        adapter->Link = link;
-        AfpUpdateLink(adapter, &link);
-      } else if (r == -ENODEV) {
-        link.Flags = 0;
-        AfpUpdateLink(adapter, &link);
-        DbgPrint("afpacket%lu: interface '%s' was deleted\n", adapter->Number,
-                 adapter->IfName);
-      }
-    }
-  }
-  return NULL;
+    return NULL;
 }
 
 /* ---- Pause / restart
  * ------------------------------------------------------------------------ */
 
-static VOID AfpStopThread(PAFP_ADAPTER Adapter) {
-  const uint64_t one = 1;
-  if (!Adapter->ThreadRunning) {
-    return;
-  }
-  InterlockedExchange(&Adapter->StopThread, 1);
-  if (write(Adapter->WakeFd, &one, sizeof one) < 0) {
-    /* The thread still sees StopThread within AFP_POLL_MS. */
-  }
-  pthread_join(Adapter->Thread, NULL);
-  Adapter->ThreadRunning = FALSE;
+static VOID AfpStopThread(PAFP_ADAPTER Adapter)
+{
+    const uint64_t one = 1;
+    if (!Adapter->ThreadRunning) {
+        return;
+    }
+    InterlockedExchange(&Adapter->StopThread, 1);
+    if (write(Adapter->WakeFd, &one, sizeof one) < 0) {
+        /* The thread still sees StopThread within AFP_POLL_MS. */
+    }
+    pthread_join(Adapter->Thread, NULL);
+    Adapter->ThreadRunning = FALSE;
 }
 
-static NDIS_STATUS
-AfpRestart(NDIS_HANDLE MiniportAdapterContext,
-           PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters) {
-  PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
-  LINUX_LINK link;
-  uint64_t drained;
-  int err;
+static NDIS_STATUS AfpRestart(NDIS_HANDLE MiniportAdapterContext,
+                              PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters)
+{
+    PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
+    LINUX_LINK link;
+    uint64_t drained;
+    int err;
 
-  UNREFERENCED_PARAMETER(RestartParameters);
-  /* ST-08: what arrived while paused was never for the stack. */
-  AfpRxDiscardAll(adapter);
-  while (read(adapter->WakeFd, &drained, sizeof drained) > 0) {
-  }
-  /* Link events queued while paused are stale; ask for the state now. */
-  LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &adapter->Link);
-  if (LinuxGetLinkByIndex(adapter->Link.IfIndex, &link) == 0) {
-    adapter->Link = link;
-    AfpUpdateLink(adapter, &link);
-  }
-  InterlockedExchange(&adapter->StopThread, 0);
-  InterlockedExchange(&adapter->State, AFP_STATE_RUNNING);
-  err = pthread_create(&adapter->Thread, NULL, AfpThread, adapter);
-  if (err != 0) {
-    InterlockedExchange(&adapter->State, AFP_STATE_PAUSED);
-    DbgPrint("afpacket%lu (%s): cannot start the receive thread (error %d)\n",
-             adapter->Number, adapter->IfName, err);
-    return NDIS_STATUS_RESOURCES;
-  }
-  adapter->ThreadRunning = TRUE;
-  return NDIS_STATUS_SUCCESS;
+    UNREFERENCED_PARAMETER(RestartParameters);
+    /* ST-08: what arrived while paused was never for the stack. */
+    AfpRxDiscardAll(adapter);
+    while (read(adapter->WakeFd, &drained, sizeof drained) > 0) {
+    }
+    /* Link events queued while paused are stale; ask for the state now. */
+    LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &adapter->Link);
+    if (LinuxGetLinkByIndex(adapter->Link.IfIndex, &link) == 0) {
+        adapter->Link = link;
+        AfpUpdateLink(adapter, &link);
+    }
+    InterlockedExchange(&adapter->StopThread, 0);
+    InterlockedExchange(&adapter->State, AFP_STATE_RUNNING);
+    err = pthread_create(&adapter->Thread, NULL, AfpThread, adapter);
+    if (err != 0) {
+        InterlockedExchange(&adapter->State, AFP_STATE_PAUSED);
+        DbgPrint("afpacket%lu (%s): cannot start the receive thread (error %d)\n", adapter->Number,
+                 adapter->IfName, err);
+        return NDIS_STATUS_RESOURCES;
+    }
+    adapter->ThreadRunning = TRUE;
+    return NDIS_STATUS_SUCCESS;
 }
 
 static NDIS_STATUS AfpPause(NDIS_HANDLE MiniportAdapterContext,
-                            PNDIS_MINIPORT_PAUSE_PARAMETERS PauseParameters) {
-  PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
+                            PNDIS_MINIPORT_PAUSE_PARAMETERS PauseParameters)
+{
+    PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
 
-  UNREFERENCED_PARAMETER(PauseParameters);
-  InterlockedIncrement(&adapter->Busy); /* this call's own reference */
-  InterlockedExchange(&adapter->PausePending, 1);
-  InterlockedExchange(&adapter->State, AFP_STATE_PAUSING);
-  /* No new indication after this: the thread is gone (its last one may still be
+    UNREFERENCED_PARAMETER(PauseParameters);
+    InterlockedIncrement(&adapter->Busy); /* this call's own reference */
+    InterlockedExchange(&adapter->PausePending, 1);
+    InterlockedExchange(&adapter->State, AFP_STATE_PAUSING);
+    /* No new indication after this: the thread is gone (its last one may still be
    * up). */
-  AfpStopThread(adapter);
-  if (InterlockedDecrement(&adapter->Busy) == 0 &&
-      InterlockedExchange(&adapter->PausePending, 0) == 1) {
-    InterlockedExchange(&adapter->State, AFP_STATE_PAUSED);
-    return NDIS_STATUS_SUCCESS;
-  }
-  /* ST-05: receive NBLs are still up (or a send call runs); the last one
+    AfpStopThread(adapter);
+    if (InterlockedDecrement(&adapter->Busy) == 0 &&
+        InterlockedExchange(&adapter->PausePending, 0) == 1) {
+        InterlockedExchange(&adapter->State, AFP_STATE_PAUSED);
+        return NDIS_STATUS_SUCCESS;
+    }
+    /* ST-05: receive NBLs are still up (or a send call runs); the last one
    * completes it. */
-  return NDIS_STATUS_PENDING;
+    return NDIS_STATUS_PENDING;
 }
 
 /* ---- OIDs
  * -----------------------------------------------------------------------------------
  */
 
-static int AfpMembership(PAFP_ADAPTER Adapter, BOOLEAN Add, unsigned short Type,
-                         const UCHAR *Mac) {
-  struct packet_mreq mreq;
-  NdisZeroMemory(&mreq, sizeof mreq);
-  mreq.mr_ifindex = Adapter->Link.IfIndex;
-  mreq.mr_type = Type;
-  if (Mac != NULL) {
-    mreq.mr_alen = ETH_LENGTH_OF_ADDRESS;
-    NdisMoveMemory(mreq.mr_address, Mac, ETH_LENGTH_OF_ADDRESS);
-  }
-  if (setsockopt(Adapter->RxFd, SOL_PACKET,
-                 Add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &mreq,
-                 sizeof mreq) != 0) {
-    int err = errno;
-    DbgPrint("afpacket%lu (%s): %s membership %u failed (errno %d)\n",
-             Adapter->Number, Adapter->IfName, Add ? "adding" : "dropping",
-             (unsigned)Type, err);
-    return -err;
-  }
-  return 0;
+static int AfpMembership(PAFP_ADAPTER Adapter, BOOLEAN Add, unsigned short Type, const UCHAR *Mac)
+{
+    struct packet_mreq mreq;
+    NdisZeroMemory(&mreq, sizeof mreq);
+    mreq.mr_ifindex = Adapter->Link.IfIndex;
+    mreq.mr_type = Type;
+    if (Mac != NULL) {
+        mreq.mr_alen = ETH_LENGTH_OF_ADDRESS;
+        NdisMoveMemory(mreq.mr_address, Mac, ETH_LENGTH_OF_ADDRESS);
+    }
+    if (setsockopt(Adapter->RxFd, SOL_PACKET, Add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP,
+                   &mreq, sizeof mreq) != 0) {
+        int err = errno;
+        DbgPrint("afpacket%lu (%s): %s membership %u failed (errno %d)\n", Adapter->Number,
+                 Adapter->IfName, Add ? "adding" : "dropping", (unsigned)Type, err);
+        return -err;
+    }
+    return 0;
 }
 
 /* Makes the interface's filters match what the protocols set. */
-static VOID AfpApplyFilter(PAFP_ADAPTER Adapter) {
-  ULONG filter;
-  BOOLEAN promisc, allMulti;
+static VOID AfpApplyFilter(PAFP_ADAPTER Adapter)
+{
+    ULONG filter;
+    BOOLEAN promisc, allMulti;
 
-  NdisAcquireSpinLock(&Adapter->OidLock);
-  filter = Adapter->OidState.PacketFilter;
-  NdisReleaseSpinLock(&Adapter->OidLock);
-  InterlockedExchange(&Adapter->PacketFilter, (LONG)filter);
-  promisc = (filter & NDIS_PACKET_TYPE_PROMISCUOUS) != 0;
-  allMulti = (filter & NDIS_PACKET_TYPE_ALL_MULTICAST) != 0;
-  if (promisc != Adapter->PromiscOn &&
-      AfpMembership(Adapter, promisc, PACKET_MR_PROMISC, NULL) == 0) {
-    Adapter->PromiscOn = promisc;
-  }
-  if (allMulti != Adapter->AllMultiOn &&
-      AfpMembership(Adapter, allMulti, PACKET_MR_ALLMULTI, NULL) == 0) {
-    Adapter->AllMultiOn = allMulti;
-  }
-}
-
-static VOID AfpApplyMulticast(PAFP_ADAPTER Adapter) {
-  UCHAR list[ETHERNET_MAX_MULTICAST][ETH_LENGTH_OF_ADDRESS];
-  ULONG count, i;
-
-  NdisAcquireSpinLock(&Adapter->OidLock);
-  count = Adapter->OidState.MulticastCount;
-  NdisMoveMemory(list, Adapter->OidState.MulticastList,
-                 count * ETH_LENGTH_OF_ADDRESS);
-  NdisReleaseSpinLock(&Adapter->OidLock);
-  for (i = 0; i < Adapter->McastCount; ++i) {
-    AfpMembership(Adapter, FALSE, PACKET_MR_MULTICAST,
-                  Adapter->McastApplied[i]);
-  }
-  Adapter->McastCount = 0;
-  for (i = 0; i < count; ++i) {
-    if (AfpMembership(Adapter, TRUE, PACKET_MR_MULTICAST, list[i]) == 0) {
-      NdisMoveMemory(Adapter->McastApplied[Adapter->McastCount++], list[i],
-                     ETH_LENGTH_OF_ADDRESS);
+    NdisAcquireSpinLock(&Adapter->OidLock);
+    filter = Adapter->OidState.PacketFilter;
+    NdisReleaseSpinLock(&Adapter->OidLock);
+    InterlockedExchange(&Adapter->PacketFilter, (LONG)filter);
+    promisc = (filter & NDIS_PACKET_TYPE_PROMISCUOUS) != 0;
+    allMulti = (filter & NDIS_PACKET_TYPE_ALL_MULTICAST) != 0;
+    if (promisc != Adapter->PromiscOn &&
+        AfpMembership(Adapter, promisc, PACKET_MR_PROMISC, NULL) == 0) {
+        Adapter->PromiscOn = promisc;
     }
-  }
-}
-
-static NDIS_STATUS AfpOidRequest(NDIS_HANDLE MiniportAdapterContext,
-                                 PNDIS_OID_REQUEST OidRequest) {
-  PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
-  ETHERNET_OID_INFO info;
-  NDIS_STATUS status;
-
-  NdisZeroMemory(&info, sizeof info);
-  info.VendorDescription = "OpenNDIS afpacket miniport (AF_PACKET rings)";
-  info.Mtu = adapter->Mtu;
-  info.LinkSpeed = AFP_LINK_SPEED;
-  info.ConnectState =
-      (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
-  info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA |
-                    NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                    NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-  info.PermanentAddress = adapter->Mac;
-  info.CurrentAddress = adapter->Mac;
-  info.XmitOk = (ULONG64)AfpRead64(&adapter->TxFrames);
-  info.BytesXmit = (ULONG64)AfpRead64(&adapter->TxBytes);
-  info.XmitDiscards = (ULONG64)(AfpRead64(&adapter->TxInvalidLength) +
-                                AfpRead64(&adapter->TxResources));
-  info.RcvOk = (ULONG64)AfpRead64(&adapter->RxFrames);
-  info.BytesRcv = (ULONG64)AfpRead64(&adapter->RxBytes);
-  info.RcvError = (ULONG64)AfpRead64(&adapter->RxErrors);
-  info.RcvNoBuffer = (ULONG64)AfpRead64(&adapter->RxNoBuffer);
-  info.RcvDiscards = (ULONG64)AfpRead64(&adapter->RxDiscarded);
-  status = EthernetOidRequest(&adapter->OidState, &info, OidRequest);
-  if (status == NDIS_STATUS_SUCCESS &&
-      OidRequest->RequestType == NdisRequestSetInformation) {
-    if (OidRequest->DATA.SET_INFORMATION.Oid == OID_GEN_CURRENT_PACKET_FILTER) {
-      AfpApplyFilter(adapter);
-    } else if (OidRequest->DATA.SET_INFORMATION.Oid ==
-               OID_802_3_MULTICAST_LIST) {
-      AfpApplyMulticast(adapter);
+    if (allMulti != Adapter->AllMultiOn &&
+        AfpMembership(Adapter, allMulti, PACKET_MR_ALLMULTI, NULL) == 0) {
+        Adapter->AllMultiOn = allMulti;
     }
-  }
-  return status;
 }
 
-static VOID AfpCancelOidRequest(NDIS_HANDLE MiniportAdapterContext,
-                                PVOID RequestId) {
-  /* Every OID is answered synchronously. */
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(RequestId);
+static VOID AfpApplyMulticast(PAFP_ADAPTER Adapter)
+{
+    UCHAR list[ETHERNET_MAX_MULTICAST][ETH_LENGTH_OF_ADDRESS];
+    ULONG count, i;
+
+    NdisAcquireSpinLock(&Adapter->OidLock);
+    count = Adapter->OidState.MulticastCount;
+    NdisMoveMemory(list, Adapter->OidState.MulticastList, count * ETH_LENGTH_OF_ADDRESS);
+    NdisReleaseSpinLock(&Adapter->OidLock);
+    for (i = 0; i < Adapter->McastCount; ++i) {
+        AfpMembership(Adapter, FALSE, PACKET_MR_MULTICAST, Adapter->McastApplied[i]);
+    }
+    Adapter->McastCount = 0;
+    for (i = 0; i < count; ++i) {
+        if (AfpMembership(Adapter, TRUE, PACKET_MR_MULTICAST, list[i]) == 0) {
+            NdisMoveMemory(Adapter->McastApplied[Adapter->McastCount++], list[i],
+                           ETH_LENGTH_OF_ADDRESS);
+        }
+    }
+}
+
+static NDIS_STATUS AfpOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
+{
+    PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
+    ETHERNET_OID_INFO info;
+    NDIS_STATUS status;
+
+    NdisZeroMemory(&info, sizeof info);
+    info.VendorDescription = "OpenNDIS afpacket miniport (AF_PACKET rings)";
+    info.Mtu = adapter->Mtu;
+    info.LinkSpeed = AFP_LINK_SPEED;
+    info.ConnectState = (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
+    info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                      NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    info.PermanentAddress = adapter->Mac;
+    info.CurrentAddress = adapter->Mac;
+    info.XmitOk = (ULONG64)AfpRead64(&adapter->TxFrames);
+    info.BytesXmit = (ULONG64)AfpRead64(&adapter->TxBytes);
+    info.XmitDiscards =
+        (ULONG64)(AfpRead64(&adapter->TxInvalidLength) + AfpRead64(&adapter->TxResources));
+    info.RcvOk = (ULONG64)AfpRead64(&adapter->RxFrames);
+    info.BytesRcv = (ULONG64)AfpRead64(&adapter->RxBytes);
+    info.RcvError = (ULONG64)AfpRead64(&adapter->RxErrors);
+    info.RcvNoBuffer = (ULONG64)AfpRead64(&adapter->RxNoBuffer);
+    info.RcvDiscards = (ULONG64)AfpRead64(&adapter->RxDiscarded);
+    status = EthernetOidRequest(&adapter->OidState, &info, OidRequest);
+    if (status == NDIS_STATUS_SUCCESS && OidRequest->RequestType == NdisRequestSetInformation) {
+        if (OidRequest->DATA.SET_INFORMATION.Oid == OID_GEN_CURRENT_PACKET_FILTER) {
+            AfpApplyFilter(adapter);
+        } else if (OidRequest->DATA.SET_INFORMATION.Oid == OID_802_3_MULTICAST_LIST) {
+            AfpApplyMulticast(adapter);
+        }
+    }
+    return status;
+}
+
+static VOID AfpCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
+{
+    /* Every OID is answered synchronously. */
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(RequestId);
 }
 
 /* ---- Initialize / halt
  * ---------------------------------------------------------------------- */
 
-static ULONG AfpReadUlong(PAFP_ADAPTER Adapter, NDIS_HANDLE Config,
-                          PNDIS_STRING Key, ULONG Default, ULONG Min,
-                          ULONG Max) {
-  NDIS_STATUS status;
-  PNDIS_CONFIGURATION_PARAMETER value;
-  NdisReadConfiguration(&status, &value, Config, Key, NdisParameterInteger);
-  if (status != NDIS_STATUS_SUCCESS) {
-    return Default;
-  }
-  if (value->ParameterData.IntegerData < Min ||
-      value->ParameterData.IntegerData > Max) {
-    DbgPrint("afpacket%lu: %wZ %lu out of range %lu..%lu, using %lu\n",
-             Adapter->Number, Key, value->ParameterData.IntegerData, Min, Max,
-             Default);
-    return Default;
-  }
-  return value->ParameterData.IntegerData;
+static ULONG AfpReadUlong(PAFP_ADAPTER Adapter, NDIS_HANDLE Config, PNDIS_STRING Key, ULONG Default,
+                          ULONG Min, ULONG Max)
+{
+    NDIS_STATUS status;
+    PNDIS_CONFIGURATION_PARAMETER value;
+    NdisReadConfiguration(&status, &value, Config, Key, NdisParameterInteger);
+    if (status != NDIS_STATUS_SUCCESS) {
+        return Default;
+    }
+    if (value->ParameterData.IntegerData < Min || value->ParameterData.IntegerData > Max) {
+        DbgPrint("afpacket%lu: %wZ %lu out of range %lu..%lu, using %lu\n", Adapter->Number, Key,
+                 value->ParameterData.IntegerData, Min, Max, Default);
+        return Default;
+    }
+    return value->ParameterData.IntegerData;
 }
 
 /* FALSE when `ifname` is missing or unusable (said with DbgPrint). */
-static BOOLEAN AfpReadConfiguration(PAFP_ADAPTER Adapter) {
-  NDIS_CONFIGURATION_OBJECT co;
-  NDIS_HANDLE config = NULL;
-  NDIS_STATUS status;
-  PNDIS_CONFIGURATION_PARAMETER value;
-  NDIS_STRING ifnameKey = NDIS_STRING_CONST("ifname");
-  BOOLEAN ok = FALSE;
+static BOOLEAN AfpReadConfiguration(PAFP_ADAPTER Adapter)
+{
+    NDIS_CONFIGURATION_OBJECT co;
+    NDIS_HANDLE config = NULL;
+    NDIS_STATUS status;
+    PNDIS_CONFIGURATION_PARAMETER value;
+    NDIS_STRING ifnameKey = NDIS_STRING_CONST("ifname");
+    BOOLEAN ok = FALSE;
 
-  NdisZeroMemory(&co, sizeof co);
-  co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-  co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-  co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-  co.NdisHandle = Adapter->MiniportAdapterHandle;
-  if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
-    DbgPrint("afpacket%lu: cannot open the adapter's configuration\n",
-             Adapter->Number);
-    return FALSE;
-  }
-  NdisReadConfiguration(&status, &value, config, &ifnameKey,
-                        NdisParameterString);
-  if (status != NDIS_STATUS_SUCCESS ||
-      value->ParameterType != NdisParameterString) {
-    DbgPrint("afpacket%lu: the adapter parameter 'ifname' (a string: the Linux "
-             "interface) "
-             "is required\n",
-             Adapter->Number);
-  } else if (!EthernetUnicodeToAscii(&value->ParameterData.StringData,
-                                     Adapter->IfName, sizeof Adapter->IfName) ||
-             Adapter->IfName[0] == '\0') {
-    DbgPrint(
-        "afpacket%lu: ifname '%wZ' is not a Linux interface name (1..15 ASCII "
-        "characters)\n",
-        Adapter->Number, &value->ParameterData.StringData);
-  } else {
-    ok = TRUE;
-  }
-  Adapter->QdiscBypass =
-      AfpReadUlong(Adapter, config, &g_AfpKeyQdiscBypass, 0, 0, 1);
-  Adapter->TxFramesWanted = AfpReadUlong(Adapter, config, &g_AfpKeyTxFrames,
-                                         AFP_DEFAULT_TX_FRAMES, 8, 65536);
-  Adapter->RxBlocks = AfpReadUlong(Adapter, config, &g_AfpKeyRxBlocks,
-                                   AFP_DEFAULT_RX_BLOCKS, 2, 1024);
-  Adapter->RxBuffers = AfpReadUlong(Adapter, config, &g_AfpKeyRxBuffers,
-                                    AFP_DEFAULT_RX_BUFFERS, 16, 65536);
-  Adapter->RxLowWater = Adapter->RxBuffers / 8;
-  NdisCloseConfiguration(config);
-  return ok;
+    NdisZeroMemory(&co, sizeof co);
+    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
+    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
+    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
+    co.NdisHandle = Adapter->MiniportAdapterHandle;
+    if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+        DbgPrint("afpacket%lu: cannot open the adapter's configuration\n", Adapter->Number);
+        return FALSE;
+    }
+    NdisReadConfiguration(&status, &value, config, &ifnameKey, NdisParameterString);
+    if (status != NDIS_STATUS_SUCCESS || value->ParameterType != NdisParameterString) {
+        DbgPrint("afpacket%lu: the adapter parameter 'ifname' (a string: the Linux "
+                 "interface) "
+                 "is required\n",
+                 Adapter->Number);
+    } else if (!EthernetUnicodeToAscii(&value->ParameterData.StringData, Adapter->IfName,
+                                       sizeof Adapter->IfName) ||
+               Adapter->IfName[0] == '\0') {
+        DbgPrint("afpacket%lu: ifname '%wZ' is not a Linux interface name (1..15 ASCII "
+                 "characters)\n",
+                 Adapter->Number, &value->ParameterData.StringData);
+    } else {
+        ok = TRUE;
+    }
+    Adapter->QdiscBypass = AfpReadUlong(Adapter, config, &g_AfpKeyQdiscBypass, 0, 0, 1);
+    Adapter->TxFramesWanted =
+        AfpReadUlong(Adapter, config, &g_AfpKeyTxFrames, AFP_DEFAULT_TX_FRAMES, 8, 65536);
+    Adapter->RxBlocks =
+        AfpReadUlong(Adapter, config, &g_AfpKeyRxBlocks, AFP_DEFAULT_RX_BLOCKS, 2, 1024);
+    Adapter->RxBuffers =
+        AfpReadUlong(Adapter, config, &g_AfpKeyRxBuffers, AFP_DEFAULT_RX_BUFFERS, 16, 65536);
+    Adapter->RxLowWater = Adapter->RxBuffers / 8;
+    NdisCloseConfiguration(config);
+    return ok;
 }
 
-static ULONG AfpRoundUpPow2(ULONG Value) {
-  ULONG p = 1;
-  while (p < Value) {
-    p <<= 1;
-  }
-  return p;
+static ULONG AfpRoundUpPow2(ULONG Value)
+{
+    ULONG p = 1;
+    while (p < Value) {
+        p <<= 1;
+    }
+    return p;
 }
 
 /* A packet socket; the DbgPrint says plainly when CAP_NET_RAW is missing. */
-static int AfpSocket(PAFP_ADAPTER Adapter) {
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    int err = errno;
-    if (err == EPERM || err == EACCES) {
-      DbgPrint(
-          "afpacket%lu: opening an AF_PACKET socket on '%s' needs CAP_NET_RAW "
-          "(run as "
-          "root or grant the capability: setcap cap_net_raw,cap_net_admin+ep "
-          "<program>)\n",
-          Adapter->Number, Adapter->IfName);
-    } else {
-      DbgPrint("afpacket%lu: socket(AF_PACKET) for '%s' failed (errno %d)\n",
-               Adapter->Number, Adapter->IfName, err);
+static int AfpSocket(PAFP_ADAPTER Adapter)
+{
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        int err = errno;
+        if (err == EPERM || err == EACCES) {
+            DbgPrint("afpacket%lu: opening an AF_PACKET socket on '%s' needs CAP_NET_RAW "
+                     "(run as "
+                     "root or grant the capability: setcap cap_net_raw,cap_net_admin+ep "
+                     "<program>)\n",
+                     Adapter->Number, Adapter->IfName);
+        } else {
+            DbgPrint("afpacket%lu: socket(AF_PACKET) for '%s' failed (errno %d)\n", Adapter->Number,
+                     Adapter->IfName, err);
+        }
     }
-  }
-  return fd;
+    return fd;
 }
 
-static BOOLEAN AfpSetInt(PAFP_ADAPTER Adapter, int Fd, int Option, int Value,
-                         PCSTR Name) {
-  if (setsockopt(Fd, SOL_PACKET, Option, &Value, sizeof Value) != 0) {
-    DbgPrint("afpacket%lu (%s): setsockopt(%s) failed (errno %d)\n",
-             Adapter->Number, Adapter->IfName, Name, errno);
-    return FALSE;
-  }
-  return TRUE;
+static BOOLEAN AfpSetInt(PAFP_ADAPTER Adapter, int Fd, int Option, int Value, PCSTR Name)
+{
+    if (setsockopt(Fd, SOL_PACKET, Option, &Value, sizeof Value) != 0) {
+        DbgPrint("afpacket%lu (%s): setsockopt(%s) failed (errno %d)\n", Adapter->Number,
+                 Adapter->IfName, Name, errno);
+        return FALSE;
+    }
+    return TRUE;
 }
 
-static BOOLEAN AfpBind(PAFP_ADAPTER Adapter, int Fd, unsigned short Protocol) {
-  struct sockaddr_ll sll;
-  NdisZeroMemory(&sll, sizeof sll);
-  sll.sll_family = AF_PACKET;
-  sll.sll_protocol = Protocol;
-  sll.sll_ifindex = Adapter->Link.IfIndex;
-  if (bind(Fd, (struct sockaddr *)&sll, sizeof sll) != 0) {
-    DbgPrint("afpacket%lu: binding to '%s' failed (errno %d)\n",
-             Adapter->Number, Adapter->IfName, errno);
-    return FALSE;
-  }
-  return TRUE;
+static BOOLEAN AfpBind(PAFP_ADAPTER Adapter, int Fd, unsigned short Protocol)
+{
+    struct sockaddr_ll sll;
+    NdisZeroMemory(&sll, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = Protocol;
+    sll.sll_ifindex = Adapter->Link.IfIndex;
+    if (bind(Fd, (struct sockaddr *)&sll, sizeof sll) != 0) {
+        DbgPrint("afpacket%lu: binding to '%s' failed (errno %d)\n", Adapter->Number,
+                 Adapter->IfName, errno);
+        return FALSE;
+    }
+    return TRUE;
 }
 
-static BOOLEAN AfpOpenTx(PAFP_ADAPTER Adapter) {
-  struct tpacket_req req;
-  ULONG blockSize, perBlock, blocks;
-  void *ring;
+static BOOLEAN AfpOpenTx(PAFP_ADAPTER Adapter)
+{
+    struct tpacket_req req;
+    ULONG blockSize, perBlock, blocks;
+    void *ring;
 
-  Adapter->TxFd = AfpSocket(Adapter);
-  if (Adapter->TxFd < 0) {
-    return FALSE;
-  }
-  Adapter->TxFrameSize =
-      AfpRoundUpPow2((ULONG)AFP_TX_DATA_OFFSET + Adapter->MaxFrameSize);
-  if (Adapter->TxFrameSize < 4096) {
-    Adapter->TxFrameSize =
-        Adapter->TxFrameSize < 128 ? 128 : Adapter->TxFrameSize;
-  }
-  blockSize =
-      Adapter->TxFrameSize < (1u << 16) ? (1u << 16) : Adapter->TxFrameSize;
-  perBlock = blockSize / Adapter->TxFrameSize;
-  Adapter->TxFrameCount = Adapter->TxFramesWanted;
-  if ((SIZE_T)Adapter->TxFrameCount * Adapter->TxFrameSize > AFP_MAX_TX_RING) {
-    Adapter->TxFrameCount = AFP_MAX_TX_RING / Adapter->TxFrameSize;
-  }
-  blocks = (Adapter->TxFrameCount + perBlock - 1) / perBlock;
-  Adapter->TxFrameCount = blocks * perBlock;
-  if (!AfpSetInt(Adapter, Adapter->TxFd, PACKET_VERSION, TPACKET_V2,
-                 "PACKET_VERSION") ||
-      /* A frame the kernel refuses is skipped, not left to block the ring. */
-      !AfpSetInt(Adapter, Adapter->TxFd, PACKET_LOSS, 1, "PACKET_LOSS") ||
-      (Adapter->QdiscBypass != 0 &&
-       !AfpSetInt(Adapter, Adapter->TxFd, PACKET_QDISC_BYPASS, 1,
-                  "PACKET_QDISC_BYPASS"))) {
-    return FALSE;
-  }
-  NdisZeroMemory(&req, sizeof req);
-  req.tp_block_size = blockSize;
-  req.tp_block_nr = blocks;
-  req.tp_frame_size = Adapter->TxFrameSize;
-  req.tp_frame_nr = Adapter->TxFrameCount;
-  if (setsockopt(Adapter->TxFd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req) !=
-      0) {
-    DbgPrint(
-        "afpacket%lu (%s): PACKET_TX_RING (%u x %u bytes) refused (errno %d)\n",
-        Adapter->Number, Adapter->IfName, req.tp_frame_nr, req.tp_frame_size,
-        errno);
-    return FALSE;
-  }
-  Adapter->TxRingSize = (SIZE_T)blockSize * blocks;
-  ring = mmap(NULL, Adapter->TxRingSize, PROT_READ | PROT_WRITE, MAP_SHARED,
-              Adapter->TxFd, 0);
-  if (ring == MAP_FAILED) {
-    DbgPrint("afpacket%lu (%s): mmap of the transmit ring failed (errno %d)\n",
-             Adapter->Number, Adapter->IfName, errno);
-    return FALSE;
-  }
-  Adapter->TxRing = (PUCHAR)ring;
-  /* Protocol 0: this socket sends only (nothing is queued to it). */
-  return AfpBind(Adapter, Adapter->TxFd, 0);
+    Adapter->TxFd = AfpSocket(Adapter);
+    if (Adapter->TxFd < 0) {
+        return FALSE;
+    }
+    Adapter->TxFrameSize = AfpRoundUpPow2((ULONG)AFP_TX_DATA_OFFSET + Adapter->MaxFrameSize);
+    if (Adapter->TxFrameSize < 4096) {
+        Adapter->TxFrameSize = Adapter->TxFrameSize < 128 ? 128 : Adapter->TxFrameSize;
+    }
+    blockSize = Adapter->TxFrameSize < (1u << 16) ? (1u << 16) : Adapter->TxFrameSize;
+    perBlock = blockSize / Adapter->TxFrameSize;
+    Adapter->TxFrameCount = Adapter->TxFramesWanted;
+    if ((SIZE_T)Adapter->TxFrameCount * Adapter->TxFrameSize > AFP_MAX_TX_RING) {
+        Adapter->TxFrameCount = AFP_MAX_TX_RING / Adapter->TxFrameSize;
+    }
+    blocks = (Adapter->TxFrameCount + perBlock - 1) / perBlock;
+    Adapter->TxFrameCount = blocks * perBlock;
+    if (!AfpSetInt(Adapter, Adapter->TxFd, PACKET_VERSION, TPACKET_V2, "PACKET_VERSION") ||
+        /* A frame the kernel refuses is skipped, not left to block the ring. */
+        !AfpSetInt(Adapter, Adapter->TxFd, PACKET_LOSS, 1, "PACKET_LOSS") ||
+        (Adapter->QdiscBypass != 0 &&
+         !AfpSetInt(Adapter, Adapter->TxFd, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS"))) {
+        return FALSE;
+    }
+    NdisZeroMemory(&req, sizeof req);
+    req.tp_block_size = blockSize;
+    req.tp_block_nr = blocks;
+    req.tp_frame_size = Adapter->TxFrameSize;
+    req.tp_frame_nr = Adapter->TxFrameCount;
+    if (setsockopt(Adapter->TxFd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req) != 0) {
+        DbgPrint("afpacket%lu (%s): PACKET_TX_RING (%u x %u bytes) refused (errno %d)\n",
+                 Adapter->Number, Adapter->IfName, req.tp_frame_nr, req.tp_frame_size, errno);
+        return FALSE;
+    }
+    Adapter->TxRingSize = (SIZE_T)blockSize * blocks;
+    ring = mmap(NULL, Adapter->TxRingSize, PROT_READ | PROT_WRITE, MAP_SHARED, Adapter->TxFd, 0);
+    if (ring == MAP_FAILED) {
+        DbgPrint("afpacket%lu (%s): mmap of the transmit ring failed (errno %d)\n", Adapter->Number,
+                 Adapter->IfName, errno);
+        return FALSE;
+    }
+    Adapter->TxRing = (PUCHAR)ring;
+    /* Protocol 0: this socket sends only (nothing is queued to it). */
+    return AfpBind(Adapter, Adapter->TxFd, 0);
 }
 
-static BOOLEAN AfpOpenRx(PAFP_ADAPTER Adapter) {
-  struct tpacket_req3 req;
-  void *ring;
-  int one = 1;
+static BOOLEAN AfpOpenRx(PAFP_ADAPTER Adapter)
+{
+    struct tpacket_req3 req;
+    void *ring;
+    int one = 1;
 
-  /* Created with protocol 0 and bound to ETH_P_ALL only once the ring is there,
+    /* Created with protocol 0 and bound to ETH_P_ALL only once the ring is there,
    * so that no frame of another interface is ever queued to it. */
-  Adapter->RxFd = AfpSocket(Adapter);
-  if (Adapter->RxFd < 0) {
-    return FALSE;
-  }
-  if (!AfpSetInt(Adapter, Adapter->RxFd, PACKET_VERSION, TPACKET_V3,
-                 "PACKET_VERSION")) {
-    return FALSE;
-  }
-  /* Our own transmissions are skipped below as well; this saves the copies
+    Adapter->RxFd = AfpSocket(Adapter);
+    if (Adapter->RxFd < 0) {
+        return FALSE;
+    }
+    if (!AfpSetInt(Adapter, Adapter->RxFd, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION")) {
+        return FALSE;
+    }
+    /* Our own transmissions are skipped below as well; this saves the copies
    * (Linux >= 4.20). */
-  (void)setsockopt(Adapter->RxFd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
-                   sizeof one);
-  NdisZeroMemory(&req, sizeof req);
-  req.tp_block_size = AFP_RX_BLOCK_SIZE;
-  req.tp_block_nr = Adapter->RxBlocks;
-  req.tp_frame_size = AFP_RX_FRAME_SIZE;
-  req.tp_frame_nr = (AFP_RX_BLOCK_SIZE / AFP_RX_FRAME_SIZE) * Adapter->RxBlocks;
-  req.tp_retire_blk_tov =
-      2; /* ms: a partly filled block is handed over this soon */
-  req.tp_feature_req_word = 0;
-  if (setsockopt(Adapter->RxFd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) !=
-      0) {
-    DbgPrint(
-        "afpacket%lu (%s): PACKET_RX_RING (%u x %u bytes) refused (errno %d)\n",
-        Adapter->Number, Adapter->IfName, req.tp_block_nr, req.tp_block_size,
-        errno);
-    return FALSE;
-  }
-  Adapter->RxRingSize = (SIZE_T)AFP_RX_BLOCK_SIZE * Adapter->RxBlocks;
-  ring = mmap(NULL, Adapter->RxRingSize, PROT_READ | PROT_WRITE,
-              MAP_SHARED | MAP_LOCKED, Adapter->RxFd, 0);
-  if (ring == MAP_FAILED) {
-    ring = mmap(NULL, Adapter->RxRingSize, PROT_READ | PROT_WRITE, MAP_SHARED,
+    (void)setsockopt(Adapter->RxFd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    NdisZeroMemory(&req, sizeof req);
+    req.tp_block_size = AFP_RX_BLOCK_SIZE;
+    req.tp_block_nr = Adapter->RxBlocks;
+    req.tp_frame_size = AFP_RX_FRAME_SIZE;
+    req.tp_frame_nr = (AFP_RX_BLOCK_SIZE / AFP_RX_FRAME_SIZE) * Adapter->RxBlocks;
+    req.tp_retire_blk_tov = 2; /* ms: a partly filled block is handed over this soon */
+    req.tp_feature_req_word = 0;
+    if (setsockopt(Adapter->RxFd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) != 0) {
+        DbgPrint("afpacket%lu (%s): PACKET_RX_RING (%u x %u bytes) refused (errno %d)\n",
+                 Adapter->Number, Adapter->IfName, req.tp_block_nr, req.tp_block_size, errno);
+        return FALSE;
+    }
+    Adapter->RxRingSize = (SIZE_T)AFP_RX_BLOCK_SIZE * Adapter->RxBlocks;
+    ring = mmap(NULL, Adapter->RxRingSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED,
                 Adapter->RxFd, 0);
-  }
-  if (ring == MAP_FAILED) {
-    DbgPrint("afpacket%lu (%s): mmap of the receive ring failed (errno %d)\n",
-             Adapter->Number, Adapter->IfName, errno);
-    return FALSE;
-  }
-  Adapter->RxRing = (PUCHAR)ring;
-  return AfpBind(Adapter, Adapter->RxFd, htons(ETH_P_ALL));
+    if (ring == MAP_FAILED) {
+        ring =
+            mmap(NULL, Adapter->RxRingSize, PROT_READ | PROT_WRITE, MAP_SHARED, Adapter->RxFd, 0);
+    }
+    if (ring == MAP_FAILED) {
+        DbgPrint("afpacket%lu (%s): mmap of the receive ring failed (errno %d)\n", Adapter->Number,
+                 Adapter->IfName, errno);
+        return FALSE;
+    }
+    Adapter->RxRing = (PUCHAR)ring;
+    return AfpBind(Adapter, Adapter->RxFd, htons(ETH_P_ALL));
 }
 
 /* Closes and unmaps whatever is open (initialize failure and halt). */
-static VOID AfpCloseLinux(PAFP_ADAPTER Adapter) {
-  if (Adapter->TxRing != NULL) {
-    munmap(Adapter->TxRing, Adapter->TxRingSize);
-    Adapter->TxRing = NULL;
-  }
-  if (Adapter->RxRing != NULL) {
-    munmap(Adapter->RxRing, Adapter->RxRingSize);
-    Adapter->RxRing = NULL;
-  }
-  if (Adapter->TxFd >= 0) {
-    close(Adapter->TxFd);
-    Adapter->TxFd = -1;
-  }
-  if (Adapter->RxFd >= 0) {
-    close(Adapter->RxFd);
-    Adapter->RxFd = -1;
-  }
-  if (Adapter->LinkFd >= 0) {
-    close(Adapter->LinkFd);
-    Adapter->LinkFd = -1;
-  }
-  if (Adapter->WakeFd >= 0) {
-    close(Adapter->WakeFd);
-    Adapter->WakeFd = -1;
-  }
-}
-
-static NDIS_STATUS AfpSetAttributes(PAFP_ADAPTER Adapter) {
-  NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
-  NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
-  NDIS_STATUS status;
-  const BOOLEAN connected = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState ==
-                            MediaConnectStateConnected;
-
-  NdisZeroMemory(&reg, sizeof reg);
-  reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
-  reg.Header.Revision =
-      NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-  reg.Header.Size =
-      NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-  reg.MiniportAdapterContext = Adapter;
-  reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
-  reg.InterfaceType = NdisInterfaceInternal;
-  status = NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
-  if (status != NDIS_STATUS_SUCCESS) {
-    return status;
-  }
-  NdisZeroMemory(&gen, sizeof gen);
-  gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
-  gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-  gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-  gen.MediaType = NdisMedium802_3;
-  gen.PhysicalMediumType = NdisPhysicalMedium802_3;
-  gen.MtuSize = Adapter->Mtu;
-  gen.MaxXmitLinkSpeed = AFP_LINK_SPEED;
-  gen.MaxRcvLinkSpeed = AFP_LINK_SPEED;
-  gen.XmitLinkSpeed = connected ? AFP_LINK_SPEED : NDIS_LINK_SPEED_UNKNOWN;
-  gen.RcvLinkSpeed = gen.XmitLinkSpeed;
-  gen.MediaConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
-  gen.MediaDuplexState = MediaDuplexStateFull;
-  gen.LookaheadSize = Adapter->Mtu;
-  gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA |
-                   NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                   NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-  gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
-  gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
-  gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
-  ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, Adapter->Mac);
-  ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, Adapter->Mac);
-  gen.AccessType = NET_IF_ACCESS_BROADCAST;
-  gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
-  gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
-  gen.IfType = IF_TYPE_ETHERNET_CSMACD;
-  gen.IfConnectorPresent = TRUE;
-  gen.SupportedStatistics = NDIS_STATISTICS_XMIT_OK_SUPPORTED |
-                            NDIS_STATISTICS_RCV_OK_SUPPORTED |
-                            NDIS_STATISTICS_XMIT_ERROR_SUPPORTED |
-                            NDIS_STATISTICS_RCV_ERROR_SUPPORTED |
-                            NDIS_STATISTICS_RCV_NO_BUFFER_SUPPORTED |
-                            NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
-                            NDIS_STATISTICS_BYTES_RCV_SUPPORTED |
-                            NDIS_STATISTICS_XMIT_DISCARDS_SUPPORTED |
-                            NDIS_STATISTICS_RCV_DISCARDS_SUPPORTED |
-                            NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
-  gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
-  gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
-  gen.SupportedOidListLength = EthernetSupportedOidsSize;
-  gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
-                             NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
-                             NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
-  return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                    (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
-}
-
-static NDIS_STATUS
-AfpInitializeEx(NDIS_HANDLE NdisMiniportHandle,
-                NDIS_HANDLE MiniportDriverContext,
-                PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters) {
-  PAFP_ADAPTER adapter;
-  NDIS_STATUS status = NDIS_STATUS_FAILURE;
-  BOOLEAN poolMade = FALSE;
-  int err;
-
-  UNREFERENCED_PARAMETER(MiniportDriverContext);
-  UNREFERENCED_PARAMETER(MiniportInitParameters);
-  adapter = (PAFP_ADAPTER)NdisAllocateMemoryWithTagPriority(
-      NdisMiniportHandle, sizeof *adapter, AFP_TAG, NormalPoolPriority);
-  if (adapter == NULL) {
-    return NDIS_STATUS_RESOURCES;
-  }
-  NdisZeroMemory(adapter, sizeof *adapter);
-  adapter->MiniportAdapterHandle = NdisMiniportHandle;
-  adapter->Number = (ULONG)InterlockedIncrement(&g_AfpAdapterNumber);
-  adapter->State = AFP_STATE_PAUSED;
-  adapter->TxFd = adapter->RxFd = adapter->LinkFd = adapter->WakeFd = -1;
-  NdisAllocateSpinLock(&adapter->TxLock);
-  NdisAllocateSpinLock(&adapter->OidLock);
-
-  if (!AfpReadConfiguration(adapter)) {
-    goto fail;
-  }
-  err = LinuxGetLinkByName(adapter->IfName, &adapter->Link);
-  if (err != 0) {
-    if (err == -ENODEV) {
-      DbgPrint("afpacket%lu: no interface '%s' (ip link show %s)\n",
-               adapter->Number, adapter->IfName, adapter->IfName);
-      status = NDIS_STATUS_ADAPTER_NOT_FOUND;
-    } else {
-      DbgPrint("afpacket%lu: RTM_GETLINK for '%s' failed (errno %d)\n",
-               adapter->Number, adapter->IfName, -err);
+static VOID AfpCloseLinux(PAFP_ADAPTER Adapter)
+{
+    if (Adapter->TxRing != NULL) {
+        munmap(Adapter->TxRing, Adapter->TxRingSize);
+        Adapter->TxRing = NULL;
     }
-    goto fail;
-  }
-  if (!adapter->Link.HasMac) {
-    DbgPrint("afpacket%lu: '%s' has no Ethernet (6-byte) address; afpacket "
-             "needs an Ethernet "
-             "interface\n",
-             adapter->Number, adapter->IfName);
-    goto fail;
-  }
-  NdisMoveMemory(adapter->Mac, adapter->Link.Mac, ETH_LENGTH_OF_ADDRESS);
-  adapter->Mtu = adapter->Link.Mtu != 0 ? adapter->Link.Mtu : 1500;
-  if (adapter->Mtu > 65535 - ETHERNET_HEADER_SIZE) {
-    adapter->Mtu = 65535 - ETHERNET_HEADER_SIZE;
-  }
-  adapter->MaxFrameSize = adapter->Mtu + ETHERNET_HEADER_SIZE;
-  adapter->ConnectState = LinuxLinkIsConnected(adapter->Link.Flags)
-                              ? MediaConnectStateConnected
-                              : MediaConnectStateDisconnected;
-  EthernetOidInitialize(&adapter->OidState, &adapter->OidLock, adapter->Mtu);
+    if (Adapter->RxRing != NULL) {
+        munmap(Adapter->RxRing, Adapter->RxRingSize);
+        Adapter->RxRing = NULL;
+    }
+    if (Adapter->TxFd >= 0) {
+        close(Adapter->TxFd);
+        Adapter->TxFd = -1;
+    }
+    if (Adapter->RxFd >= 0) {
+        close(Adapter->RxFd);
+        Adapter->RxFd = -1;
+    }
+    if (Adapter->LinkFd >= 0) {
+        close(Adapter->LinkFd);
+        Adapter->LinkFd = -1;
+    }
+    if (Adapter->WakeFd >= 0) {
+        close(Adapter->WakeFd);
+        Adapter->WakeFd = -1;
+    }
+}
 
-  if (!AfpOpenTx(adapter) || !AfpOpenRx(adapter)) {
-    goto fail;
-  }
-  adapter->LinkFd = LinuxOpenLinkMonitor();
-  if (adapter->LinkFd < 0) {
-    DbgPrint(
-        "afpacket%lu (%s): cannot open the rtnetlink link monitor (errno %d)\n",
-        adapter->Number, adapter->IfName, -adapter->LinkFd);
-    goto fail;
-  }
-  adapter->WakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (adapter->WakeFd < 0) {
-    DbgPrint("afpacket%lu: eventfd failed (errno %d)\n", adapter->Number,
-             errno);
-    goto fail;
-  }
-  status =
-      EthernetRxPoolCreate(&adapter->RxPool, NdisMiniportHandle,
-                           adapter->RxBuffers, adapter->MaxFrameSize, 'xRfA');
-  if (status != NDIS_STATUS_SUCCESS) {
-    goto fail;
-  }
-  poolMade = TRUE;
-  status = AfpSetAttributes(adapter);
-  if (status != NDIS_STATUS_SUCCESS) {
-    goto fail;
-  }
-  DbgPrint("afpacket%lu: on '%s' (ifindex %d), MTU %lu, MAC "
-           "%02x:%02x:%02x:%02x:%02x:%02x, "
-           "link %s, %lu TX slots of %lu bytes%s, %lu RX blocks, %lu receive "
-           "buffers\n",
-           adapter->Number, adapter->IfName, adapter->Link.IfIndex,
-           adapter->Mtu, adapter->Mac[0], adapter->Mac[1], adapter->Mac[2],
-           adapter->Mac[3], adapter->Mac[4], adapter->Mac[5],
-           adapter->ConnectState == MediaConnectStateConnected ? "up" : "down",
-           adapter->TxFrameCount, adapter->TxFrameSize,
-           adapter->QdiscBypass ? " (qdisc bypass)" : "", adapter->RxBlocks,
-           adapter->RxBuffers);
-  return NDIS_STATUS_SUCCESS;
+static NDIS_STATUS AfpSetAttributes(PAFP_ADAPTER Adapter)
+{
+    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
+    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
+    NDIS_STATUS status;
+    const BOOLEAN connected =
+        (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState == MediaConnectStateConnected;
+
+    NdisZeroMemory(&reg, sizeof reg);
+    reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
+    reg.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
+    reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
+    reg.MiniportAdapterContext = Adapter;
+    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
+    reg.InterfaceType = NdisInterfaceInternal;
+    status = NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
+                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
+    if (status != NDIS_STATUS_SUCCESS) {
+        return status;
+    }
+    NdisZeroMemory(&gen, sizeof gen);
+    gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
+    gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    gen.MediaType = NdisMedium802_3;
+    gen.PhysicalMediumType = NdisPhysicalMedium802_3;
+    gen.MtuSize = Adapter->Mtu;
+    gen.MaxXmitLinkSpeed = AFP_LINK_SPEED;
+    gen.MaxRcvLinkSpeed = AFP_LINK_SPEED;
+    gen.XmitLinkSpeed = connected ? AFP_LINK_SPEED : NDIS_LINK_SPEED_UNKNOWN;
+    gen.RcvLinkSpeed = gen.XmitLinkSpeed;
+    gen.MediaConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
+    gen.MediaDuplexState = MediaDuplexStateFull;
+    gen.LookaheadSize = Adapter->Mtu;
+    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                     NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
+    gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
+    gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
+    ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, Adapter->Mac);
+    ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, Adapter->Mac);
+    gen.AccessType = NET_IF_ACCESS_BROADCAST;
+    gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
+    gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
+    gen.IfType = IF_TYPE_ETHERNET_CSMACD;
+    gen.IfConnectorPresent = TRUE;
+    gen.SupportedStatistics =
+        NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
+        NDIS_STATISTICS_XMIT_ERROR_SUPPORTED | NDIS_STATISTICS_RCV_ERROR_SUPPORTED |
+        NDIS_STATISTICS_RCV_NO_BUFFER_SUPPORTED | NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
+        NDIS_STATISTICS_BYTES_RCV_SUPPORTED | NDIS_STATISTICS_XMIT_DISCARDS_SUPPORTED |
+        NDIS_STATISTICS_RCV_DISCARDS_SUPPORTED | NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
+    gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
+    gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
+    gen.SupportedOidListLength = EthernetSupportedOidsSize;
+    gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
+                               NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
+                               NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
+    return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
+                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
+}
+
+static NDIS_STATUS AfpInitializeEx(NDIS_HANDLE NdisMiniportHandle,
+                                   NDIS_HANDLE MiniportDriverContext,
+                                   PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
+{
+    PAFP_ADAPTER adapter;
+    NDIS_STATUS status = NDIS_STATUS_FAILURE;
+    BOOLEAN poolMade = FALSE;
+    int err;
+
+    UNREFERENCED_PARAMETER(MiniportDriverContext);
+    UNREFERENCED_PARAMETER(MiniportInitParameters);
+    adapter = (PAFP_ADAPTER)NdisAllocateMemoryWithTagPriority(NdisMiniportHandle, sizeof *adapter,
+                                                              AFP_TAG, NormalPoolPriority);
+    if (adapter == NULL) {
+        return NDIS_STATUS_RESOURCES;
+    }
+    NdisZeroMemory(adapter, sizeof *adapter);
+    adapter->MiniportAdapterHandle = NdisMiniportHandle;
+    adapter->Number = (ULONG)InterlockedIncrement(&g_AfpAdapterNumber);
+    adapter->State = AFP_STATE_PAUSED;
+    adapter->TxFd = adapter->RxFd = adapter->LinkFd = adapter->WakeFd = -1;
+    NdisAllocateSpinLock(&adapter->TxLock);
+    NdisAllocateSpinLock(&adapter->OidLock);
+
+    if (!AfpReadConfiguration(adapter)) {
+        goto fail;
+    }
+    err = LinuxGetLinkByName(adapter->IfName, &adapter->Link);
+    if (err != 0) {
+        if (err == -ENODEV) {
+            DbgPrint("afpacket%lu: no interface '%s' (ip link show %s)\n", adapter->Number,
+                     adapter->IfName, adapter->IfName);
+            status = NDIS_STATUS_ADAPTER_NOT_FOUND;
+        } else {
+            DbgPrint("afpacket%lu: RTM_GETLINK for '%s' failed (errno %d)\n", adapter->Number,
+                     adapter->IfName, -err);
+        }
+        goto fail;
+    }
+    if (!adapter->Link.HasMac) {
+        DbgPrint("afpacket%lu: '%s' has no Ethernet (6-byte) address; afpacket "
+                 "needs an Ethernet "
+                 "interface\n",
+                 adapter->Number, adapter->IfName);
+        goto fail;
+    }
+    NdisMoveMemory(adapter->Mac, adapter->Link.Mac, ETH_LENGTH_OF_ADDRESS);
+    adapter->Mtu = adapter->Link.Mtu != 0 ? adapter->Link.Mtu : 1500;
+    if (adapter->Mtu > 65535 - ETHERNET_HEADER_SIZE) {
+        adapter->Mtu = 65535 - ETHERNET_HEADER_SIZE;
+    }
+    adapter->MaxFrameSize = adapter->Mtu + ETHERNET_HEADER_SIZE;
+    adapter->ConnectState = LinuxLinkIsConnected(adapter->Link.Flags)
+                                ? MediaConnectStateConnected
+                                : MediaConnectStateDisconnected;
+    EthernetOidInitialize(&adapter->OidState, &adapter->OidLock, adapter->Mtu);
+
+    if (!AfpOpenTx(adapter) || !AfpOpenRx(adapter)) {
+        goto fail;
+    }
+    adapter->LinkFd = LinuxOpenLinkMonitor();
+    if (adapter->LinkFd < 0) {
+        DbgPrint("afpacket%lu (%s): cannot open the rtnetlink link monitor (errno %d)\n",
+                 adapter->Number, adapter->IfName, -adapter->LinkFd);
+        goto fail;
+    }
+    adapter->WakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (adapter->WakeFd < 0) {
+        DbgPrint("afpacket%lu: eventfd failed (errno %d)\n", adapter->Number, errno);
+        goto fail;
+    }
+    status = EthernetRxPoolCreate(&adapter->RxPool, NdisMiniportHandle, adapter->RxBuffers,
+                                  adapter->MaxFrameSize, 'xRfA');
+    if (status != NDIS_STATUS_SUCCESS) {
+        goto fail;
+    }
+    poolMade = TRUE;
+    status = AfpSetAttributes(adapter);
+    if (status != NDIS_STATUS_SUCCESS) {
+        goto fail;
+    }
+    DbgPrint("afpacket%lu: on '%s' (ifindex %d), MTU %lu, MAC "
+             "%02x:%02x:%02x:%02x:%02x:%02x, "
+             "link %s, %lu TX slots of %lu bytes%s, %lu RX blocks, %lu receive "
+             "buffers\n",
+             adapter->Number, adapter->IfName, adapter->Link.IfIndex, adapter->Mtu, adapter->Mac[0],
+             adapter->Mac[1], adapter->Mac[2], adapter->Mac[3], adapter->Mac[4], adapter->Mac[5],
+             adapter->ConnectState == MediaConnectStateConnected ? "up" : "down",
+             adapter->TxFrameCount, adapter->TxFrameSize,
+             adapter->QdiscBypass ? " (qdisc bypass)" : "", adapter->RxBlocks, adapter->RxBuffers);
+    return NDIS_STATUS_SUCCESS;
 
 fail:
-  if (poolMade) {
-    EthernetRxPoolDestroy(&adapter->RxPool);
-  }
-  AfpCloseLinux(adapter);
-  NdisFreeSpinLock(&adapter->OidLock);
-  NdisFreeSpinLock(&adapter->TxLock);
-  NdisFreeMemoryWithTagPriority(NdisMiniportHandle, adapter, AFP_TAG);
-  return status == NDIS_STATUS_SUCCESS ? NDIS_STATUS_FAILURE : status;
+    if (poolMade) {
+        EthernetRxPoolDestroy(&adapter->RxPool);
+    }
+    AfpCloseLinux(adapter);
+    NdisFreeSpinLock(&adapter->OidLock);
+    NdisFreeSpinLock(&adapter->TxLock);
+    NdisFreeMemoryWithTagPriority(NdisMiniportHandle, adapter, AFP_TAG);
+    return status == NDIS_STATUS_SUCCESS ? NDIS_STATUS_FAILURE : status;
 }
 
-static VOID AfpHaltEx(NDIS_HANDLE MiniportAdapterContext,
-                      NDIS_HALT_ACTION HaltAction) {
-  PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
+static VOID AfpHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAction)
+{
+    PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
 
-  UNREFERENCED_PARAMETER(HaltAction);
-  AfpStopThread(adapter); /* ST-12: halted from Paused, so it is gone already */
-  DbgPrint("afpacket%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d "
-           "NBLs, %I64d NBLs "
-           "INVALID_LENGTH, %I64d NBLs RESOURCES, %I64d NBLs PAUSED; received "
-           "%I64d frames "
-           "(%I64d bytes), %I64d no buffer, %I64d errors, %I64d filtered, "
-           "%I64d discarded "
-           "while paused; %I64d link changes\n",
-           adapter->Number, adapter->IfName, AfpRead64(&adapter->TxFrames),
-           AfpRead64(&adapter->TxBytes), AfpRead64(&adapter->TxNbls),
-           AfpRead64(&adapter->TxInvalidLength),
-           AfpRead64(&adapter->TxResources), AfpRead64(&adapter->TxPaused),
-           AfpRead64(&adapter->RxFrames), AfpRead64(&adapter->RxBytes),
-           AfpRead64(&adapter->RxNoBuffer), AfpRead64(&adapter->RxErrors),
-           AfpRead64(&adapter->RxFiltered), AfpRead64(&adapter->RxDiscarded),
-           AfpRead64(&adapter->LinkChanges));
-  AfpCloseLinux(adapter); /* closing the sockets drops their memberships */
-  EthernetRxPoolDestroy(&adapter->RxPool);
-  NdisFreeSpinLock(&adapter->OidLock);
-  NdisFreeSpinLock(&adapter->TxLock);
-  NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter,
-                                AFP_TAG);
+    UNREFERENCED_PARAMETER(HaltAction);
+    AfpStopThread(adapter); /* ST-12: halted from Paused, so it is gone already */
+    DbgPrint("afpacket%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d "
+             "NBLs, %I64d NBLs "
+             "INVALID_LENGTH, %I64d NBLs RESOURCES, %I64d NBLs PAUSED; received "
+             "%I64d frames "
+             "(%I64d bytes), %I64d no buffer, %I64d errors, %I64d filtered, "
+             "%I64d discarded "
+             "while paused; %I64d link changes\n",
+             adapter->Number, adapter->IfName, AfpRead64(&adapter->TxFrames),
+             AfpRead64(&adapter->TxBytes), AfpRead64(&adapter->TxNbls),
+             AfpRead64(&adapter->TxInvalidLength), AfpRead64(&adapter->TxResources),
+             AfpRead64(&adapter->TxPaused), AfpRead64(&adapter->RxFrames),
+             AfpRead64(&adapter->RxBytes), AfpRead64(&adapter->RxNoBuffer),
+             AfpRead64(&adapter->RxErrors), AfpRead64(&adapter->RxFiltered),
+             AfpRead64(&adapter->RxDiscarded), AfpRead64(&adapter->LinkChanges));
+    AfpCloseLinux(adapter); /* closing the sockets drops their memberships */
+    EthernetRxPoolDestroy(&adapter->RxPool);
+    NdisFreeSpinLock(&adapter->OidLock);
+    NdisFreeSpinLock(&adapter->TxLock);
+    NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, AFP_TAG);
 }
 
 static VOID AfpDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,
-                                    PNET_DEVICE_PNP_EVENT NetDevicePnPEvent) {
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(NetDevicePnPEvent);
+                                    PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(NetDevicePnPEvent);
 }
 
-static VOID AfpShutdownEx(NDIS_HANDLE MiniportAdapterContext,
-                          NDIS_SHUTDOWN_ACTION ShutdownAction) {
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(ShutdownAction);
+static VOID AfpShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(ShutdownAction);
 }
 
 /* ---- Driver entry / unload
  * ------------------------------------------------------------------ */
 
-static VOID AfpUnload(PDRIVER_OBJECT DriverObject) {
-  UNREFERENCED_PARAMETER(DriverObject);
-  if (g_AfpDriverHandle != NULL) {
-    NdisMDeregisterMiniportDriver(g_AfpDriverHandle);
-    g_AfpDriverHandle = NULL;
-  }
+static VOID AfpUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    if (g_AfpDriverHandle != NULL) {
+        NdisMDeregisterMiniportDriver(g_AfpDriverHandle);
+        g_AfpDriverHandle = NULL;
+    }
 }
 
-NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject,
-                                     PUNICODE_STRING RegistryPath) {
-  NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
-  NDIS_STATUS status;
+NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
+    NDIS_STATUS status;
 
-  if (g_AfpDriverHandle != NULL) {
-    DbgPrint("afpacket: already loaded\n");
-    return STATUS_UNSUCCESSFUL;
-  }
-  NdisZeroMemory(&mc, sizeof mc);
-  mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
-  mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-  mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-  mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
-  mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
-  mc.MajorDriverVersion = 1;
-  mc.MinorDriverVersion = 0;
-  mc.InitializeHandlerEx = AfpInitializeEx;
-  mc.HaltHandlerEx = AfpHaltEx;
-  mc.UnloadHandler = AfpUnload;
-  mc.PauseHandler = AfpPause;
-  mc.RestartHandler = AfpRestart;
-  mc.OidRequestHandler = AfpOidRequest;
-  mc.SendNetBufferListsHandler = AfpSendNetBufferLists;
-  mc.ReturnNetBufferListsHandler = AfpReturnNetBufferLists;
-  mc.CancelSendHandler = AfpCancelSend;
-  mc.DevicePnPEventNotifyHandler = AfpDevicePnPEventNotify;
-  mc.ShutdownHandlerEx = AfpShutdownEx;
-  mc.CancelOidRequestHandler = AfpCancelOidRequest;
-  status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc,
-                                       &g_AfpDriverHandle);
-  if (status != NDIS_STATUS_SUCCESS) {
-    g_AfpDriverHandle = NULL;
-    DbgPrint("afpacket: NdisMRegisterMiniportDriver failed: 0x%08lx\n",
-             (ULONG)status);
-  }
-  return (NTSTATUS)status;
+    if (g_AfpDriverHandle != NULL) {
+        DbgPrint("afpacket: already loaded\n");
+        return STATUS_UNSUCCESSFUL;
+    }
+    NdisZeroMemory(&mc, sizeof mc);
+    mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
+    mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
+    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
+    mc.MajorDriverVersion = 1;
+    mc.MinorDriverVersion = 0;
+    mc.InitializeHandlerEx = AfpInitializeEx;
+    mc.HaltHandlerEx = AfpHaltEx;
+    mc.UnloadHandler = AfpUnload;
+    mc.PauseHandler = AfpPause;
+    mc.RestartHandler = AfpRestart;
+    mc.OidRequestHandler = AfpOidRequest;
+    mc.SendNetBufferListsHandler = AfpSendNetBufferLists;
+    mc.ReturnNetBufferListsHandler = AfpReturnNetBufferLists;
+    mc.CancelSendHandler = AfpCancelSend;
+    mc.DevicePnPEventNotifyHandler = AfpDevicePnPEventNotify;
+    mc.ShutdownHandlerEx = AfpShutdownEx;
+    mc.CancelOidRequestHandler = AfpCancelOidRequest;
+    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_AfpDriverHandle);
+    if (status != NDIS_STATUS_SUCCESS) {
+        g_AfpDriverHandle = NULL;
+        DbgPrint("afpacket: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);
+    }
+    return (NTSTATUS)status;
 }

@@ -92,51 +92,48 @@
 #define TAP_STATE_PAUSING 2
 
 typedef struct _TAP_ADAPTER {
-  NDIS_HANDLE MiniportAdapterHandle;
-  ULONG Number;
-  CHAR IfName[LINUX_IFNAME_SIZE]; /* the name asked for, then the one the kernel
+    NDIS_HANDLE MiniportAdapterHandle;
+    ULONG Number;
+    CHAR IfName[LINUX_IFNAME_SIZE]; /* the name asked for, then the one the kernel
                                      gave */
-  LINUX_LINK Link;
-  ULONG Mtu;
-  ULONG MaxFrameSize; /* Mtu + 14 */
-  ULONG Up;
-  BOOLEAN HasLinuxMac, HasDriverMac;
-  UCHAR LinuxMac[ETH_LENGTH_OF_ADDRESS];
-  UCHAR DriverMac[ETH_LENGTH_OF_ADDRESS];
-  ULONG RxBuffers, RxLowWater;
+    LINUX_LINK Link;
+    ULONG Mtu;
+    ULONG MaxFrameSize; /* Mtu + 14 */
+    ULONG Up;
+    BOOLEAN HasLinuxMac, HasDriverMac;
+    UCHAR LinuxMac[ETH_LENGTH_OF_ADDRESS];
+    UCHAR DriverMac[ETH_LENGTH_OF_ADDRESS];
+    ULONG RxBuffers, RxLowWater;
 
-  int TapFd;
-  int LinkFd;
-  int WakeFd;
-  pthread_t Thread;
-  BOOLEAN ThreadRunning;
-  volatile LONG StopThread;
-  volatile LONG ConnectState;
-  ETHERNET_RX_POOL RxPool;
-  PUCHAR Scratch; /* receive thread: frames dropped for want of an NBL */
-  ULONG ScratchSize;
-  PUCHAR Bounce; /* transmit: frames of more than TAP_MAX_IOV - 2 pieces */
-  NDIS_SPIN_LOCK BounceLock;
+    int TapFd;
+    int LinkFd;
+    int WakeFd;
+    pthread_t Thread;
+    BOOLEAN ThreadRunning;
+    volatile LONG StopThread;
+    volatile LONG ConnectState;
+    ETHERNET_RX_POOL RxPool;
+    PUCHAR Scratch; /* receive thread: frames dropped for want of an NBL */
+    ULONG ScratchSize;
+    PUCHAR Bounce; /* transmit: frames of more than TAP_MAX_IOV - 2 pieces */
+    NDIS_SPIN_LOCK BounceLock;
 
-  volatile LONG State;
-  volatile LONG Busy;
-  volatile LONG PausePending;
+    volatile LONG State;
+    volatile LONG Busy;
+    volatile LONG PausePending;
 
-  NDIS_SPIN_LOCK OidLock;
-  ETHERNET_OID_STATE OidState;
-  volatile LONG PacketFilter;
+    NDIS_SPIN_LOCK OidLock;
+    ETHERNET_OID_STATE OidState;
+    volatile LONG PacketFilter;
 
-  volatile LONG64 TxFrames, TxBytes, TxNbls, TxInvalidLength, TxResources,
-      TxFailures, TxPaused;
-  volatile LONG64 RxFrames, RxBytes, RxNoBuffer, RxErrors, RxFiltered,
-      RxDiscarded;
-  volatile LONG64 LinkChanges;
+    volatile LONG64 TxFrames, TxBytes, TxNbls, TxInvalidLength, TxResources, TxFailures, TxPaused;
+    volatile LONG64 RxFrames, RxBytes, RxNoBuffer, RxErrors, RxFiltered, RxDiscarded;
+    volatile LONG64 LinkChanges;
 } TAP_ADAPTER, *PTAP_ADAPTER;
 
 static NDIS_HANDLE g_TapDriverHandle;
 static volatile LONG g_TapAdapterNumber;
-static const struct virtio_net_hdr
-    g_TapVnetHeader; /* all zero: no offload, no GSO */
+static const struct virtio_net_hdr g_TapVnetHeader; /* all zero: no offload, no GSO */
 static const UCHAR g_TapZeros[ETHERNET_MIN_FRAME_SIZE];
 
 static MINIPORT_INITIALIZE TapInitializeEx;
@@ -159,21 +156,23 @@ static NDIS_STRING g_TapKeyMac = NDIS_STRING_CONST("mac");
 static NDIS_STRING g_TapKeyRxBuffers = NDIS_STRING_CONST("rx_buffers");
 static NDIS_STRING g_TapKeyUp = NDIS_STRING_CONST("up");
 
-static LONG64 TapRead64(volatile LONG64 *Counter) {
-  return InterlockedCompareExchange64(Counter, 0, 0);
+static LONG64 TapRead64(volatile LONG64 *Counter)
+{
+    return InterlockedCompareExchange64(Counter, 0, 0);
 }
 
 /* ---- Busy / pause
  * ---------------------------------------------------------------------------
  */
 
-static VOID TapRelease(PTAP_ADAPTER Adapter, LONG Count) {
-  if (InterlockedAdd(&Adapter->Busy, -Count) == 0 &&
-      ReadAcquire(&Adapter->State) == TAP_STATE_PAUSING &&
-      InterlockedExchange(&Adapter->PausePending, 0) == 1) {
-    InterlockedExchange(&Adapter->State, TAP_STATE_PAUSED);
-    NdisMPauseComplete(Adapter->MiniportAdapterHandle);
-  }
+static VOID TapRelease(PTAP_ADAPTER Adapter, LONG Count)
+{
+    if (InterlockedAdd(&Adapter->Busy, -Count) == 0 &&
+        ReadAcquire(&Adapter->State) == TAP_STATE_PAUSING &&
+        InterlockedExchange(&Adapter->PausePending, 0) == 1) {
+        InterlockedExchange(&Adapter->State, TAP_STATE_PAUSED);
+        NdisMPauseComplete(Adapter->MiniportAdapterHandle);
+    }
 }
 
 /* ---- Transmit
@@ -182,895 +181,868 @@ static VOID TapRelease(PTAP_ADAPTER Adapter, LONG Count) {
 
 /* One frame, one writev; NDIS_STATUS_SUCCESS, NDIS_STATUS_RESOURCES or
  * NDIS_STATUS_FAILURE. */
-static NDIS_STATUS TapWriteFrame(PTAP_ADAPTER Adapter, PNET_BUFFER Nb,
-                                 BOOLEAN AtDispatch) {
-  struct iovec iov[TAP_MAX_IOV];
-  PVOID addresses[TAP_MAX_IOV - 2];
-  ULONG lengths[TAP_MAX_IOV - 2];
-  const ULONG length = NET_BUFFER_DATA_LENGTH(Nb);
-  ULONG pieces, i, waited = 0;
-  BOOLEAN bounced = FALSE;
-  int count = 0;
+static NDIS_STATUS TapWriteFrame(PTAP_ADAPTER Adapter, PNET_BUFFER Nb, BOOLEAN AtDispatch)
+{
+    struct iovec iov[TAP_MAX_IOV];
+    PVOID addresses[TAP_MAX_IOV - 2];
+    ULONG lengths[TAP_MAX_IOV - 2];
+    const ULONG length = NET_BUFFER_DATA_LENGTH(Nb);
+    ULONG pieces, i, waited = 0;
+    BOOLEAN bounced = FALSE;
+    int count = 0;
 
-  iov[count].iov_base = (void *)&g_TapVnetHeader;
-  iov[count++].iov_len = sizeof g_TapVnetHeader;
-  pieces = EthernetFrameMdls(Nb, addresses, lengths, TAP_MAX_IOV - 2);
-  if (pieces != 0 || length == 0) {
-    for (i = 0; i < pieces; ++i) {
-      iov[count].iov_base = addresses[i];
-      iov[count++].iov_len = lengths[i];
-    }
-  } else {
-    /* Too many pieces for one writev: gather (rare; the lock keeps the buffer
+    iov[count].iov_base = (void *)&g_TapVnetHeader;
+    iov[count++].iov_len = sizeof g_TapVnetHeader;
+    pieces = EthernetFrameMdls(Nb, addresses, lengths, TAP_MAX_IOV - 2);
+    if (pieces != 0 || length == 0) {
+        for (i = 0; i < pieces; ++i) {
+            iov[count].iov_base = addresses[i];
+            iov[count++].iov_len = lengths[i];
+        }
+    } else {
+        /* Too many pieces for one writev: gather (rare; the lock keeps the buffer
      * ours). */
-    NdisAcquireSpinLock(&Adapter->BounceLock);
-    bounced = TRUE;
-    iov[count].iov_base = Adapter->Bounce;
-    iov[count++].iov_len = EthernetGatherFrame(Nb, Adapter->Bounce);
-  }
-  if (length < ETHERNET_MIN_FRAME_SIZE) {
-    /* MS-13 */
-    iov[count].iov_base = (void *)g_TapZeros;
-    iov[count++].iov_len = ETHERNET_MIN_FRAME_SIZE - length;
-  }
-  for (;;) {
-    ssize_t n = writev(Adapter->TapFd, iov, count);
-    int err = errno;
-    if (n >= 0) {
-      break;
+        NdisAcquireSpinLock(&Adapter->BounceLock);
+        bounced = TRUE;
+        iov[count].iov_base = Adapter->Bounce;
+        iov[count++].iov_len = EthernetGatherFrame(Nb, Adapter->Bounce);
     }
-    if ((err == EAGAIN || err == ENOBUFS || err == EINTR) &&
-        waited < TAP_TX_WAIT_US) {
-      if (AtDispatch || bounced) {
-        waited += 1000;
-      } else {
-        NdisMSleep(100);
-        waited += 100;
-      }
-      continue;
+    if (length < ETHERNET_MIN_FRAME_SIZE) {
+        /* MS-13 */
+        iov[count].iov_base = (void *)g_TapZeros;
+        iov[count++].iov_len = ETHERNET_MIN_FRAME_SIZE - length;
+    }
+    for (;;) {
+        ssize_t n = writev(Adapter->TapFd, iov, count);
+        int err = errno;
+        if (n >= 0) {
+            break;
+        }
+        if ((err == EAGAIN || err == ENOBUFS || err == EINTR) && waited < TAP_TX_WAIT_US) {
+            if (AtDispatch || bounced) {
+                waited += 1000;
+            } else {
+                NdisMSleep(100);
+                waited += 100;
+            }
+            continue;
+        }
+        if (bounced) {
+            NdisReleaseSpinLock(&Adapter->BounceLock);
+        }
+        return (err == EAGAIN || err == ENOBUFS || err == ENOMEM) ? NDIS_STATUS_RESOURCES
+                                                                  : NDIS_STATUS_FAILURE;
     }
     if (bounced) {
-      NdisReleaseSpinLock(&Adapter->BounceLock);
+        NdisReleaseSpinLock(&Adapter->BounceLock);
     }
-    return (err == EAGAIN || err == ENOBUFS || err == ENOMEM)
-               ? NDIS_STATUS_RESOURCES
-               : NDIS_STATUS_FAILURE;
-  }
-  if (bounced) {
-    NdisReleaseSpinLock(&Adapter->BounceLock);
-  }
-  return NDIS_STATUS_SUCCESS;
+    return NDIS_STATUS_SUCCESS;
 }
 
 static VOID TapSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
-                                  PNET_BUFFER_LIST NetBufferLists,
-                                  NDIS_PORT_NUMBER PortNumber,
-                                  ULONG SendFlags) {
-  PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
-  const BOOLEAN atDispatch =
-      NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? TRUE : FALSE;
-  const ULONG completeFlags =
-      atDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
-  PNET_BUFFER_LIST nbl;
-  LONG64 nbls = 0, frames = 0, bytes = 0, invalid = 0, resources = 0,
-         failures = 0;
+                                  PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
+                                  ULONG SendFlags)
+{
+    PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
+    const BOOLEAN atDispatch = NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? TRUE : FALSE;
+    const ULONG completeFlags = atDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
+    PNET_BUFFER_LIST nbl;
+    LONG64 nbls = 0, frames = 0, bytes = 0, invalid = 0, resources = 0, failures = 0;
 
-  UNREFERENCED_PARAMETER(PortNumber);
-  InterlockedIncrement(&adapter->Busy);
-  if (ReadAcquire(&adapter->State) != TAP_STATE_RUNNING) {
-    LONG64 paused = 0;
-    for (nbl = NetBufferLists; nbl != NULL;
-         nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
-      NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_PAUSED; /* ST-04 */
-      ++paused;
+    UNREFERENCED_PARAMETER(PortNumber);
+    InterlockedIncrement(&adapter->Busy);
+    if (ReadAcquire(&adapter->State) != TAP_STATE_RUNNING) {
+        LONG64 paused = 0;
+        for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
+            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_PAUSED; /* ST-04 */
+            ++paused;
+        }
+        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
+                                        completeFlags);
+        InterlockedAdd64(&adapter->TxPaused, paused);
+        TapRelease(adapter, 1);
+        return;
     }
-    NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle,
-                                    NetBufferLists, completeFlags);
-    InterlockedAdd64(&adapter->TxPaused, paused);
+    for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
+        NDIS_STATUS status = NDIS_STATUS_SUCCESS;
+        BOOLEAN oversize = FALSE;
+        PNET_BUFFER nb;
+        for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL; nb = NET_BUFFER_NEXT_NB(nb)) {
+            if (NET_BUFFER_DATA_LENGTH(nb) > adapter->MaxFrameSize) {
+                oversize = TRUE;
+            }
+        }
+        if (oversize) {
+            /* MS-08, MS-09 */
+            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_INVALID_LENGTH;
+            ++invalid;
+            continue;
+        }
+        for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL && status == NDIS_STATUS_SUCCESS;
+             nb = NET_BUFFER_NEXT_NB(nb)) {
+            status = TapWriteFrame(adapter, nb, atDispatch);
+            if (status == NDIS_STATUS_SUCCESS) {
+                ++frames;
+                bytes += NET_BUFFER_DATA_LENGTH(nb);
+            }
+        }
+        NET_BUFFER_LIST_STATUS(nbl) = status;
+        if (status == NDIS_STATUS_SUCCESS) {
+            ++nbls; /* MS-10: the kernel has every frame of it */
+        } else if (status == NDIS_STATUS_RESOURCES) {
+            ++resources;
+        } else {
+            ++failures;
+        }
+    }
+    InterlockedAdd64(&adapter->TxNbls, nbls);
+    InterlockedAdd64(&adapter->TxFrames, frames);
+    InterlockedAdd64(&adapter->TxBytes, bytes);
+    if (invalid != 0) {
+        InterlockedAdd64(&adapter->TxInvalidLength, invalid);
+    }
+    if (resources != 0) {
+        InterlockedAdd64(&adapter->TxResources, resources);
+    }
+    if (failures != 0) {
+        InterlockedAdd64(&adapter->TxFailures, failures);
+    }
+    NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists, completeFlags);
     TapRelease(adapter, 1);
-    return;
-  }
-  for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
-    NDIS_STATUS status = NDIS_STATUS_SUCCESS;
-    BOOLEAN oversize = FALSE;
-    PNET_BUFFER nb;
-    for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL;
-         nb = NET_BUFFER_NEXT_NB(nb)) {
-      if (NET_BUFFER_DATA_LENGTH(nb) > adapter->MaxFrameSize) {
-        oversize = TRUE;
-      }
-    }
-    if (oversize) {
-      /* MS-08, MS-09 */
-      NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_INVALID_LENGTH;
-      ++invalid;
-      continue;
-    }
-    for (nb = NET_BUFFER_LIST_FIRST_NB(nbl);
-         nb != NULL && status == NDIS_STATUS_SUCCESS;
-         nb = NET_BUFFER_NEXT_NB(nb)) {
-      status = TapWriteFrame(adapter, nb, atDispatch);
-      if (status == NDIS_STATUS_SUCCESS) {
-        ++frames;
-        bytes += NET_BUFFER_DATA_LENGTH(nb);
-      }
-    }
-    NET_BUFFER_LIST_STATUS(nbl) = status;
-    if (status == NDIS_STATUS_SUCCESS) {
-      ++nbls; /* MS-10: the kernel has every frame of it */
-    } else if (status == NDIS_STATUS_RESOURCES) {
-      ++resources;
-    } else {
-      ++failures;
-    }
-  }
-  InterlockedAdd64(&adapter->TxNbls, nbls);
-  InterlockedAdd64(&adapter->TxFrames, frames);
-  InterlockedAdd64(&adapter->TxBytes, bytes);
-  if (invalid != 0) {
-    InterlockedAdd64(&adapter->TxInvalidLength, invalid);
-  }
-  if (resources != 0) {
-    InterlockedAdd64(&adapter->TxResources, resources);
-  }
-  if (failures != 0) {
-    InterlockedAdd64(&adapter->TxFailures, failures);
-  }
-  NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle,
-                                  NetBufferLists, completeFlags);
-  TapRelease(adapter, 1);
 }
 
-static VOID TapCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId) {
-  /* Sends complete inside MiniportSendNetBufferLists: nothing is ever held. */
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(CancelId);
+static VOID TapCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
+{
+    /* Sends complete inside MiniportSendNetBufferLists: nothing is ever held. */
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(CancelId);
 }
 
 /* ---- Receive
  * --------------------------------------------------------------------------------
  */
 
-static VOID TapIndicate(PTAP_ADAPTER Adapter, PNBL_QUEUE Chain, ULONG Count) {
-  PNET_BUFFER_LIST nbls = NdisPopAllFromNblQueue(Chain);
-  if (Count == 0) {
-    return;
-  }
-  if (ReadAcquire(&Adapter->RxPool.Available) < (LONG)Adapter->RxLowWater) {
-    /* MS-19: the NBLs are ours again when the call returns. */
+static VOID TapIndicate(PTAP_ADAPTER Adapter, PNBL_QUEUE Chain, ULONG Count)
+{
+    PNET_BUFFER_LIST nbls = NdisPopAllFromNblQueue(Chain);
+    if (Count == 0) {
+        return;
+    }
+    if (ReadAcquire(&Adapter->RxPool.Available) < (LONG)Adapter->RxLowWater) {
+        /* MS-19: the NBLs are ours again when the call returns. */
+        NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
+                                           NDIS_DEFAULT_PORT_NUMBER, Count,
+                                           NDIS_RECEIVE_FLAGS_RESOURCES);
+        EthernetRxPoolPut(&Adapter->RxPool, nbls);
+        return;
+    }
+    InterlockedAdd(&Adapter->Busy, (LONG)Count); /* ST-05: pause waits for them */
     NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
-                                       NDIS_DEFAULT_PORT_NUMBER, Count,
-                                       NDIS_RECEIVE_FLAGS_RESOURCES);
-    EthernetRxPoolPut(&Adapter->RxPool, nbls);
-    return;
-  }
-  InterlockedAdd(&Adapter->Busy, (LONG)Count); /* ST-05: pause waits for them */
-  NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
-                                     NDIS_DEFAULT_PORT_NUMBER, Count, 0);
+                                       NDIS_DEFAULT_PORT_NUMBER, Count, 0);
 }
 
 /* Reads what the fd has (at most TAP_RX_BATCH frames) and indicates it in one
  * call. Returns FALSE when the fd is empty. */
-static BOOLEAN TapReceiveBatch(PTAP_ADAPTER Adapter) {
-  const ULONG filter = (ULONG)ReadAcquire(&Adapter->PacketFilter);
-  struct virtio_net_hdr vnet;
-  NBL_QUEUE chain;
-  ULONG count = 0, frames;
-  BOOLEAN more = TRUE;
-  LONG64 bytes = 0, noBuffer = 0, errors = 0, filtered = 0;
+static BOOLEAN TapReceiveBatch(PTAP_ADAPTER Adapter)
+{
+    const ULONG filter = (ULONG)ReadAcquire(&Adapter->PacketFilter);
+    struct virtio_net_hdr vnet;
+    NBL_QUEUE chain;
+    ULONG count = 0, frames;
+    BOOLEAN more = TRUE;
+    LONG64 bytes = 0, noBuffer = 0, errors = 0, filtered = 0;
 
-  NdisInitializeNblQueue(&chain);
-  for (frames = 0; frames < TAP_RX_BATCH; ++frames) {
-    struct iovec iov[2];
-    PUCHAR data;
-    PNET_BUFFER_LIST nbl = EthernetRxPoolGet(&Adapter->RxPool, &data);
-    ssize_t n;
-    ULONG length;
+    NdisInitializeNblQueue(&chain);
+    for (frames = 0; frames < TAP_RX_BATCH; ++frames) {
+        struct iovec iov[2];
+        PUCHAR data;
+        PNET_BUFFER_LIST nbl = EthernetRxPoolGet(&Adapter->RxPool, &data);
+        ssize_t n;
+        ULONG length;
 
-    iov[0].iov_base = &vnet;
-    iov[0].iov_len = sizeof vnet;
-    iov[1].iov_base = nbl != NULL ? data : Adapter->Scratch;
-    iov[1].iov_len =
-        nbl != NULL ? Adapter->RxPool.DataSize : Adapter->ScratchSize;
-    n = readv(Adapter->TapFd, iov, 2);
-    if (n < 0) {
-      EthernetRxPoolPut(&Adapter->RxPool, nbl);
-      if (errno != EAGAIN && errno != EINTR) {
-        ++errors; /* e.g. a frame larger than the buffer */
-        continue;
-      }
-      more = FALSE;
-      break;
+        iov[0].iov_base = &vnet;
+        iov[0].iov_len = sizeof vnet;
+        iov[1].iov_base = nbl != NULL ? data : Adapter->Scratch;
+        iov[1].iov_len = nbl != NULL ? Adapter->RxPool.DataSize : Adapter->ScratchSize;
+        n = readv(Adapter->TapFd, iov, 2);
+        if (n < 0) {
+            EthernetRxPoolPut(&Adapter->RxPool, nbl);
+            if (errno != EAGAIN && errno != EINTR) {
+                ++errors; /* e.g. a frame larger than the buffer */
+                continue;
+            }
+            more = FALSE;
+            break;
+        }
+        if (nbl == NULL) {
+            ++noBuffer;
+            continue;
+        }
+        if ((size_t)n < sizeof vnet + ETHERNET_HEADER_SIZE) {
+            EthernetRxPoolPut(&Adapter->RxPool, nbl);
+            ++errors;
+            continue;
+        }
+        length = (ULONG)((size_t)n - sizeof vnet);
+        if (length > Adapter->MaxFrameSize) {
+            EthernetRxPoolPut(&Adapter->RxPool, nbl);
+            ++errors;
+            continue;
+        }
+        if (!EthernetFilterAccepts(&Adapter->OidState, filter, Adapter->DriverMac, data)) {
+            EthernetRxPoolPut(&Adapter->RxPool, nbl);
+            ++filtered;
+            continue;
+        }
+        NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)) = length;
+        NdisAppendSingleNblToNblQueue(&chain, nbl);
+        ++count;
+        bytes += length;
     }
-    if (nbl == NULL) {
-      ++noBuffer;
-      continue;
+    if (noBuffer != 0) {
+        InterlockedAdd64(&Adapter->RxNoBuffer, noBuffer);
     }
-    if ((size_t)n < sizeof vnet + ETHERNET_HEADER_SIZE) {
-      EthernetRxPoolPut(&Adapter->RxPool, nbl);
-      ++errors;
-      continue;
+    if (errors != 0) {
+        InterlockedAdd64(&Adapter->RxErrors, errors);
     }
-    length = (ULONG)((size_t)n - sizeof vnet);
-    if (length > Adapter->MaxFrameSize) {
-      EthernetRxPoolPut(&Adapter->RxPool, nbl);
-      ++errors;
-      continue;
+    if (filtered != 0) {
+        InterlockedAdd64(&Adapter->RxFiltered, filtered);
     }
-    if (!EthernetFilterAccepts(&Adapter->OidState, filter, Adapter->DriverMac,
-                               data)) {
-      EthernetRxPoolPut(&Adapter->RxPool, nbl);
-      ++filtered;
-      continue;
+    if (count != 0) {
+        InterlockedAdd64(&Adapter->RxFrames, count);
+        InterlockedAdd64(&Adapter->RxBytes, bytes);
+        TapIndicate(Adapter, &chain, count);
     }
-    NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)) = length;
-    NdisAppendSingleNblToNblQueue(&chain, nbl);
-    ++count;
-    bytes += length;
-  }
-  if (noBuffer != 0) {
-    InterlockedAdd64(&Adapter->RxNoBuffer, noBuffer);
-  }
-  if (errors != 0) {
-    InterlockedAdd64(&Adapter->RxErrors, errors);
-  }
-  if (filtered != 0) {
-    InterlockedAdd64(&Adapter->RxFiltered, filtered);
-  }
-  if (count != 0) {
-    InterlockedAdd64(&Adapter->RxFrames, count);
-    InterlockedAdd64(&Adapter->RxBytes, bytes);
-    TapIndicate(Adapter, &chain, count);
-  }
-  return more;
+    return more;
 }
 
 static VOID TapReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
-                                    PNET_BUFFER_LIST NetBufferLists,
-                                    ULONG ReturnFlags) {
-  PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
-  ULONG count;
+                                    PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
+{
+    PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
+    ULONG count;
 
-  UNREFERENCED_PARAMETER(ReturnFlags);
-  count = EthernetRxPoolPut(&adapter->RxPool, NetBufferLists);
-  TapRelease(adapter, (LONG)count);
+    UNREFERENCED_PARAMETER(ReturnFlags);
+    count = EthernetRxPoolPut(&adapter->RxPool, NetBufferLists);
+    TapRelease(adapter, (LONG)count);
 }
 
-static VOID TapUpdateLink(PTAP_ADAPTER Adapter, const LINUX_LINK *Link) {
-  const NDIS_MEDIA_CONNECT_STATE state = LinuxLinkIsConnected(Link->Flags)
-                                             ? MediaConnectStateConnected
-                                             : MediaConnectStateDisconnected;
-  if (InterlockedExchange(&Adapter->ConnectState, (LONG)state) != (LONG)state) {
-    InterlockedIncrement64(&Adapter->LinkChanges);
-    DbgPrint("tap%lu (%s): link %s\n", Adapter->Number, Adapter->IfName,
-             state == MediaConnectStateConnected ? "up" : "down");
-    EthernetIndicateLinkState(Adapter->MiniportAdapterHandle, state,
-                              TAP_LINK_SPEED);
-  }
+static VOID TapUpdateLink(PTAP_ADAPTER Adapter, const LINUX_LINK *Link)
+{
+    const NDIS_MEDIA_CONNECT_STATE state = LinuxLinkIsConnected(Link->Flags)
+                                               ? MediaConnectStateConnected
+                                               : MediaConnectStateDisconnected;
+    if (InterlockedExchange(&Adapter->ConnectState, (LONG)state) != (LONG)state) {
+        InterlockedIncrement64(&Adapter->LinkChanges);
+        DbgPrint("tap%lu (%s): link %s\n", Adapter->Number, Adapter->IfName,
+                 state == MediaConnectStateConnected ? "up" : "down");
+        EthernetIndicateLinkState(Adapter->MiniportAdapterHandle, state, TAP_LINK_SPEED);
+    }
 }
 
-static void *TapThread(void *Context) {
-  PTAP_ADAPTER adapter = (PTAP_ADAPTER)Context;
-  struct pollfd fds[3];
+static void *TapThread(void *Context)
+{
+    PTAP_ADAPTER adapter = (PTAP_ADAPTER)Context;
+    struct pollfd fds[3];
 
-  fds[0].fd = adapter->TapFd;
-  fds[0].events = POLLIN;
-  fds[1].fd = adapter->LinkFd;
-  fds[1].events = POLLIN;
-  fds[2].fd = adapter->WakeFd;
-  fds[2].events = POLLIN;
-  while (!ReadAcquire(&adapter->StopThread)) {
-    int ready = poll(fds, 3, TAP_POLL_MS);
-    if (ready < 0 && errno != EINTR) {
-      DbgPrint("tap%lu (%s): poll failed (errno %d); receive stops\n",
-               adapter->Number, adapter->IfName, errno);
-      break;
+    fds[0].fd = adapter->TapFd;
+    fds[0].events = POLLIN;
+    fds[1].fd = adapter->LinkFd;
+    fds[1].events = POLLIN;
+    fds[2].fd = adapter->WakeFd;
+    fds[2].events = POLLIN;
+    while (!ReadAcquire(&adapter->StopThread)) {
+        int ready = poll(fds, 3, TAP_POLL_MS);
+        if (ready < 0 && errno != EINTR) {
+            DbgPrint("tap%lu (%s): poll failed (errno %d); receive stops\n", adapter->Number,
+                     adapter->IfName, errno);
+            break;
+        }
+        if (ready <= 0) {
+            continue;
+        }
+        if ((fds[0].revents & POLLIN) != 0) {
+            while (!ReadAcquire(&adapter->StopThread) && TapReceiveBatch(adapter)) {
+            }
+        }
+        if ((fds[1].revents & POLLIN) != 0) {
+            LINUX_LINK link = adapter->Link;
+            if (LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &link) > 0) {
+                adapter->Link = link;
+                TapUpdateLink(adapter, &link);
+            }
+        }
     }
-    if (ready <= 0) {
-      continue;
-    }
-    if ((fds[0].revents & POLLIN) != 0) {
-      while (!ReadAcquire(&adapter->StopThread) && TapReceiveBatch(adapter)) {
-      }
-    }
-    if ((fds[1].revents & POLLIN) != 0) {
-      LINUX_LINK link = adapter->Link;
-      if (LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &link) >
-          0) {
-        adapter->Link = link;
-        TapUpdateLink(adapter, &link);
-      }
-    }
-  }
-  return NULL;
+    return NULL;
 }
 
 /* ---- Pause / restart
  * ------------------------------------------------------------------------ */
 
-static VOID TapStopThread(PTAP_ADAPTER Adapter) {
-  const uint64_t one = 1;
-  if (!Adapter->ThreadRunning) {
-    return;
-  }
-  InterlockedExchange(&Adapter->StopThread, 1);
-  if (write(Adapter->WakeFd, &one, sizeof one) < 0) {
-    /* The thread still sees StopThread within TAP_POLL_MS. */
-  }
-  pthread_join(Adapter->Thread, NULL);
-  Adapter->ThreadRunning = FALSE;
+static VOID TapStopThread(PTAP_ADAPTER Adapter)
+{
+    const uint64_t one = 1;
+    if (!Adapter->ThreadRunning) {
+        return;
+    }
+    InterlockedExchange(&Adapter->StopThread, 1);
+    if (write(Adapter->WakeFd, &one, sizeof one) < 0) {
+        /* The thread still sees StopThread within TAP_POLL_MS. */
+    }
+    pthread_join(Adapter->Thread, NULL);
+    Adapter->ThreadRunning = FALSE;
 }
 
-static NDIS_STATUS
-TapRestart(NDIS_HANDLE MiniportAdapterContext,
-           PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters) {
-  PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
-  LINUX_LINK link;
-  uint64_t drained;
-  int err;
+static NDIS_STATUS TapRestart(NDIS_HANDLE MiniportAdapterContext,
+                              PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters)
+{
+    PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
+    LINUX_LINK link;
+    uint64_t drained;
+    int err;
 
-  UNREFERENCED_PARAMETER(RestartParameters);
-  /* ST-08: frames queued while paused were never for the stack. */
-  while (read(adapter->TapFd, adapter->Scratch, adapter->ScratchSize) > 0) {
-    InterlockedIncrement64(&adapter->RxDiscarded);
-  }
-  while (read(adapter->WakeFd, &drained, sizeof drained) > 0) {
-  }
-  LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &adapter->Link);
-  if (LinuxGetLinkByIndex(adapter->Link.IfIndex, &link) == 0) {
-    adapter->Link = link;
-    TapUpdateLink(adapter, &link);
-  }
-  InterlockedExchange(&adapter->StopThread, 0);
-  InterlockedExchange(&adapter->State, TAP_STATE_RUNNING);
-  err = pthread_create(&adapter->Thread, NULL, TapThread, adapter);
-  if (err != 0) {
-    InterlockedExchange(&adapter->State, TAP_STATE_PAUSED);
-    DbgPrint("tap%lu (%s): cannot start the receive thread (error %d)\n",
-             adapter->Number, adapter->IfName, err);
-    return NDIS_STATUS_RESOURCES;
-  }
-  adapter->ThreadRunning = TRUE;
-  return NDIS_STATUS_SUCCESS;
+    UNREFERENCED_PARAMETER(RestartParameters);
+    /* ST-08: frames queued while paused were never for the stack. */
+    while (read(adapter->TapFd, adapter->Scratch, adapter->ScratchSize) > 0) {
+        InterlockedIncrement64(&adapter->RxDiscarded);
+    }
+    while (read(adapter->WakeFd, &drained, sizeof drained) > 0) {
+    }
+    LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &adapter->Link);
+    if (LinuxGetLinkByIndex(adapter->Link.IfIndex, &link) == 0) {
+        adapter->Link = link;
+        TapUpdateLink(adapter, &link);
+    }
+    InterlockedExchange(&adapter->StopThread, 0);
+    InterlockedExchange(&adapter->State, TAP_STATE_RUNNING);
+    err = pthread_create(&adapter->Thread, NULL, TapThread, adapter);
+    if (err != 0) {
+        InterlockedExchange(&adapter->State, TAP_STATE_PAUSED);
+        DbgPrint("tap%lu (%s): cannot start the receive thread (error %d)\n", adapter->Number,
+                 adapter->IfName, err);
+        return NDIS_STATUS_RESOURCES;
+    }
+    adapter->ThreadRunning = TRUE;
+    return NDIS_STATUS_SUCCESS;
 }
 
 static NDIS_STATUS TapPause(NDIS_HANDLE MiniportAdapterContext,
-                            PNDIS_MINIPORT_PAUSE_PARAMETERS PauseParameters) {
-  PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
+                            PNDIS_MINIPORT_PAUSE_PARAMETERS PauseParameters)
+{
+    PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
 
-  UNREFERENCED_PARAMETER(PauseParameters);
-  InterlockedIncrement(&adapter->Busy);
-  InterlockedExchange(&adapter->PausePending, 1);
-  InterlockedExchange(&adapter->State, TAP_STATE_PAUSING);
-  TapStopThread(adapter);
-  if (InterlockedDecrement(&adapter->Busy) == 0 &&
-      InterlockedExchange(&adapter->PausePending, 0) == 1) {
-    InterlockedExchange(&adapter->State, TAP_STATE_PAUSED);
-    return NDIS_STATUS_SUCCESS;
-  }
-  return NDIS_STATUS_PENDING; /* ST-05 */
+    UNREFERENCED_PARAMETER(PauseParameters);
+    InterlockedIncrement(&adapter->Busy);
+    InterlockedExchange(&adapter->PausePending, 1);
+    InterlockedExchange(&adapter->State, TAP_STATE_PAUSING);
+    TapStopThread(adapter);
+    if (InterlockedDecrement(&adapter->Busy) == 0 &&
+        InterlockedExchange(&adapter->PausePending, 0) == 1) {
+        InterlockedExchange(&adapter->State, TAP_STATE_PAUSED);
+        return NDIS_STATUS_SUCCESS;
+    }
+    return NDIS_STATUS_PENDING; /* ST-05 */
 }
 
 /* ---- OIDs
  * -----------------------------------------------------------------------------------
  */
 
-static NDIS_STATUS TapOidRequest(NDIS_HANDLE MiniportAdapterContext,
-                                 PNDIS_OID_REQUEST OidRequest) {
-  PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
-  ETHERNET_OID_INFO info;
-  NDIS_STATUS status;
+static NDIS_STATUS TapOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
+{
+    PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
+    ETHERNET_OID_INFO info;
+    NDIS_STATUS status;
 
-  NdisZeroMemory(&info, sizeof info);
-  info.VendorDescription = "OpenNDIS tap miniport (/dev/net/tun)";
-  info.Mtu = adapter->Mtu;
-  info.LinkSpeed = TAP_LINK_SPEED;
-  info.ConnectState =
-      (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
-  info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA |
-                    NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                    NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-  info.PermanentAddress = adapter->DriverMac;
-  info.CurrentAddress = adapter->DriverMac;
-  info.XmitOk = (ULONG64)TapRead64(&adapter->TxFrames);
-  info.BytesXmit = (ULONG64)TapRead64(&adapter->TxBytes);
-  info.XmitError = (ULONG64)TapRead64(&adapter->TxFailures);
-  info.XmitDiscards = (ULONG64)(TapRead64(&adapter->TxInvalidLength) +
-                                TapRead64(&adapter->TxResources));
-  info.RcvOk = (ULONG64)TapRead64(&adapter->RxFrames);
-  info.BytesRcv = (ULONG64)TapRead64(&adapter->RxBytes);
-  info.RcvError = (ULONG64)TapRead64(&adapter->RxErrors);
-  info.RcvNoBuffer = (ULONG64)TapRead64(&adapter->RxNoBuffer);
-  info.RcvDiscards = (ULONG64)TapRead64(&adapter->RxDiscarded);
-  status = EthernetOidRequest(&adapter->OidState, &info, OidRequest);
-  if (status == NDIS_STATUS_SUCCESS &&
-      OidRequest->RequestType == NdisRequestSetInformation &&
-      OidRequest->DATA.SET_INFORMATION.Oid == OID_GEN_CURRENT_PACKET_FILTER) {
-    /* The TAP interface hands over everything Linux sends; filtering is ours
+    NdisZeroMemory(&info, sizeof info);
+    info.VendorDescription = "OpenNDIS tap miniport (/dev/net/tun)";
+    info.Mtu = adapter->Mtu;
+    info.LinkSpeed = TAP_LINK_SPEED;
+    info.ConnectState = (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
+    info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                      NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    info.PermanentAddress = adapter->DriverMac;
+    info.CurrentAddress = adapter->DriverMac;
+    info.XmitOk = (ULONG64)TapRead64(&adapter->TxFrames);
+    info.BytesXmit = (ULONG64)TapRead64(&adapter->TxBytes);
+    info.XmitError = (ULONG64)TapRead64(&adapter->TxFailures);
+    info.XmitDiscards =
+        (ULONG64)(TapRead64(&adapter->TxInvalidLength) + TapRead64(&adapter->TxResources));
+    info.RcvOk = (ULONG64)TapRead64(&adapter->RxFrames);
+    info.BytesRcv = (ULONG64)TapRead64(&adapter->RxBytes);
+    info.RcvError = (ULONG64)TapRead64(&adapter->RxErrors);
+    info.RcvNoBuffer = (ULONG64)TapRead64(&adapter->RxNoBuffer);
+    info.RcvDiscards = (ULONG64)TapRead64(&adapter->RxDiscarded);
+    status = EthernetOidRequest(&adapter->OidState, &info, OidRequest);
+    if (status == NDIS_STATUS_SUCCESS && OidRequest->RequestType == NdisRequestSetInformation &&
+        OidRequest->DATA.SET_INFORMATION.Oid == OID_GEN_CURRENT_PACKET_FILTER) {
+        /* The TAP interface hands over everything Linux sends; filtering is ours
      * alone. */
-    ULONG filter;
-    NdisAcquireSpinLock(&adapter->OidLock);
-    filter = adapter->OidState.PacketFilter;
-    NdisReleaseSpinLock(&adapter->OidLock);
-    InterlockedExchange(&adapter->PacketFilter, (LONG)filter);
-  }
-  return status;
+        ULONG filter;
+        NdisAcquireSpinLock(&adapter->OidLock);
+        filter = adapter->OidState.PacketFilter;
+        NdisReleaseSpinLock(&adapter->OidLock);
+        InterlockedExchange(&adapter->PacketFilter, (LONG)filter);
+    }
+    return status;
 }
 
-static VOID TapCancelOidRequest(NDIS_HANDLE MiniportAdapterContext,
-                                PVOID RequestId) {
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(RequestId);
+static VOID TapCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(RequestId);
 }
 
 /* ---- Initialize / halt
  * ---------------------------------------------------------------------- */
 
-static ULONG TapReadUlong(PTAP_ADAPTER Adapter, NDIS_HANDLE Config,
-                          PNDIS_STRING Key, ULONG Default, ULONG Min,
-                          ULONG Max) {
-  NDIS_STATUS status;
-  PNDIS_CONFIGURATION_PARAMETER value;
-  NdisReadConfiguration(&status, &value, Config, Key, NdisParameterInteger);
-  if (status != NDIS_STATUS_SUCCESS) {
-    return Default;
-  }
-  if (value->ParameterData.IntegerData < Min ||
-      value->ParameterData.IntegerData > Max) {
-    DbgPrint("tap%lu: %wZ %lu out of range %lu..%lu, using %lu\n",
-             Adapter->Number, Key, value->ParameterData.IntegerData, Min, Max,
-             Default);
-    return Default;
-  }
-  return value->ParameterData.IntegerData;
+static ULONG TapReadUlong(PTAP_ADAPTER Adapter, NDIS_HANDLE Config, PNDIS_STRING Key, ULONG Default,
+                          ULONG Min, ULONG Max)
+{
+    NDIS_STATUS status;
+    PNDIS_CONFIGURATION_PARAMETER value;
+    NdisReadConfiguration(&status, &value, Config, Key, NdisParameterInteger);
+    if (status != NDIS_STATUS_SUCCESS) {
+        return Default;
+    }
+    if (value->ParameterData.IntegerData < Min || value->ParameterData.IntegerData > Max) {
+        DbgPrint("tap%lu: %wZ %lu out of range %lu..%lu, using %lu\n", Adapter->Number, Key,
+                 value->ParameterData.IntegerData, Min, Max, Default);
+        return Default;
+    }
+    return value->ParameterData.IntegerData;
 }
 
 /* A string parameter as ASCII into Out; 1 found, 0 absent, -1 unusable (said).
  */
-static int TapReadString(PTAP_ADAPTER Adapter, NDIS_HANDLE Config,
-                         PNDIS_STRING Key, PCHAR Out, ULONG Size) {
-  NDIS_STATUS status;
-  PNDIS_CONFIGURATION_PARAMETER value;
-  NdisReadConfiguration(&status, &value, Config, Key, NdisParameterString);
-  if (status != NDIS_STATUS_SUCCESS ||
-      value->ParameterType != NdisParameterString) {
-    return 0;
-  }
-  if (!EthernetUnicodeToAscii(&value->ParameterData.StringData, Out, Size) ||
-      Out[0] == '\0') {
-    DbgPrint("tap%lu: %wZ '%wZ' is too long or not ASCII\n", Adapter->Number,
-             Key, &value->ParameterData.StringData);
-    return -1;
-  }
-  return 1;
+static int TapReadString(PTAP_ADAPTER Adapter, NDIS_HANDLE Config, PNDIS_STRING Key, PCHAR Out,
+                         ULONG Size)
+{
+    NDIS_STATUS status;
+    PNDIS_CONFIGURATION_PARAMETER value;
+    NdisReadConfiguration(&status, &value, Config, Key, NdisParameterString);
+    if (status != NDIS_STATUS_SUCCESS || value->ParameterType != NdisParameterString) {
+        return 0;
+    }
+    if (!EthernetUnicodeToAscii(&value->ParameterData.StringData, Out, Size) || Out[0] == '\0') {
+        DbgPrint("tap%lu: %wZ '%wZ' is too long or not ASCII\n", Adapter->Number, Key,
+                 &value->ParameterData.StringData);
+        return -1;
+    }
+    return 1;
 }
 
-static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter) {
-  NDIS_CONFIGURATION_OBJECT co;
-  NDIS_HANDLE config = NULL;
-  CHAR text[32];
-  BOOLEAN ok = TRUE;
-  int r;
+static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter)
+{
+    NDIS_CONFIGURATION_OBJECT co;
+    NDIS_HANDLE config = NULL;
+    CHAR text[32];
+    BOOLEAN ok = TRUE;
+    int r;
 
-  NdisZeroMemory(&co, sizeof co);
-  co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-  co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-  co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-  co.NdisHandle = Adapter->MiniportAdapterHandle;
-  NdisMoveMemory(Adapter->IfName, "ndis%d", sizeof "ndis%d");
-  Adapter->Up = 1;
-  Adapter->RxBuffers = TAP_DEFAULT_RX_BUFFERS;
-  if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+    NdisZeroMemory(&co, sizeof co);
+    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
+    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
+    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
+    co.NdisHandle = Adapter->MiniportAdapterHandle;
+    NdisMoveMemory(Adapter->IfName, "ndis%d", sizeof "ndis%d");
+    Adapter->Up = 1;
+    Adapter->RxBuffers = TAP_DEFAULT_RX_BUFFERS;
+    if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+        Adapter->RxLowWater = Adapter->RxBuffers / 8;
+        return TRUE; /* all defaults */
+    }
+    if (TapReadString(Adapter, config, &g_TapKeyIfname, Adapter->IfName, sizeof Adapter->IfName) <
+        0) {
+        ok = FALSE;
+    }
+    r = TapReadString(Adapter, config, &g_TapKeyMac, text, sizeof text);
+    if (r > 0) {
+        if (LinuxParseMac(text, Adapter->LinuxMac) != 0 || (Adapter->LinuxMac[0] & 1) != 0) {
+            DbgPrint("tap%lu: mac '%s' is not a unicast MAC (02:00:00:00:00:02 style)\n",
+                     Adapter->Number, text);
+            ok = FALSE;
+        } else {
+            Adapter->HasLinuxMac = TRUE;
+        }
+    } else if (r < 0) {
+        ok = FALSE;
+    }
+    r = TapReadString(Adapter, config, &g_TapKeyDriverMac, text, sizeof text);
+    if (r > 0) {
+        if (LinuxParseMac(text, Adapter->DriverMac) != 0 || (Adapter->DriverMac[0] & 1) != 0) {
+            DbgPrint("tap%lu: driver_mac '%s' is not a unicast MAC "
+                     "(02:00:00:00:00:01 style)\n",
+                     Adapter->Number, text);
+            ok = FALSE;
+        } else {
+            Adapter->HasDriverMac = TRUE;
+        }
+    } else if (r < 0) {
+        ok = FALSE;
+    }
+    Adapter->Up = TapReadUlong(Adapter, config, &g_TapKeyUp, 1, 0, 1);
+    Adapter->RxBuffers =
+        TapReadUlong(Adapter, config, &g_TapKeyRxBuffers, TAP_DEFAULT_RX_BUFFERS, 16, 65536);
     Adapter->RxLowWater = Adapter->RxBuffers / 8;
-    return TRUE; /* all defaults */
-  }
-  if (TapReadString(Adapter, config, &g_TapKeyIfname, Adapter->IfName,
-                    sizeof Adapter->IfName) < 0) {
-    ok = FALSE;
-  }
-  r = TapReadString(Adapter, config, &g_TapKeyMac, text, sizeof text);
-  if (r > 0) {
-    if (LinuxParseMac(text, Adapter->LinuxMac) != 0 ||
-        (Adapter->LinuxMac[0] & 1) != 0) {
-      DbgPrint(
-          "tap%lu: mac '%s' is not a unicast MAC (02:00:00:00:00:02 style)\n",
-          Adapter->Number, text);
-      ok = FALSE;
-    } else {
-      Adapter->HasLinuxMac = TRUE;
-    }
-  } else if (r < 0) {
-    ok = FALSE;
-  }
-  r = TapReadString(Adapter, config, &g_TapKeyDriverMac, text, sizeof text);
-  if (r > 0) {
-    if (LinuxParseMac(text, Adapter->DriverMac) != 0 ||
-        (Adapter->DriverMac[0] & 1) != 0) {
-      DbgPrint("tap%lu: driver_mac '%s' is not a unicast MAC "
-               "(02:00:00:00:00:01 style)\n",
-               Adapter->Number, text);
-      ok = FALSE;
-    } else {
-      Adapter->HasDriverMac = TRUE;
-    }
-  } else if (r < 0) {
-    ok = FALSE;
-  }
-  Adapter->Up = TapReadUlong(Adapter, config, &g_TapKeyUp, 1, 0, 1);
-  Adapter->RxBuffers = TapReadUlong(Adapter, config, &g_TapKeyRxBuffers,
-                                    TAP_DEFAULT_RX_BUFFERS, 16, 65536);
-  Adapter->RxLowWater = Adapter->RxBuffers / 8;
-  NdisCloseConfiguration(config);
-  return ok;
+    NdisCloseConfiguration(config);
+    return ok;
 }
 
 /* Creates the TAP interface; FALSE with a DbgPrint that says why. */
-static BOOLEAN TapCreate(PTAP_ADAPTER Adapter) {
-  struct ifreq ifr;
-  int size = (int)sizeof(struct virtio_net_hdr);
+static BOOLEAN TapCreate(PTAP_ADAPTER Adapter)
+{
+    struct ifreq ifr;
+    int size = (int)sizeof(struct virtio_net_hdr);
 
-  Adapter->TapFd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-  if (Adapter->TapFd < 0) {
-    DbgPrint("tap%lu: cannot open /dev/net/tun (errno %d)%s\n", Adapter->Number,
-             errno,
-             errno == ENOENT ? ": no TUN/TAP support (modprobe tun)"
-             : errno == EACCES || errno == EPERM
-                 ? ": creating TAP interfaces needs "
-                   "CAP_NET_ADMIN"
-                 : "");
-    return FALSE;
-  }
-  NdisZeroMemory(&ifr, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-  NdisMoveMemory(ifr.ifr_name, Adapter->IfName, sizeof Adapter->IfName);
-  if (ioctl(Adapter->TapFd, TUNSETIFF, &ifr) != 0) {
-    int err = errno;
-    if (err == EPERM || err == EACCES) {
-      DbgPrint("tap%lu: creating TAP interface '%s' needs CAP_NET_ADMIN (run "
-               "as root or "
-               "grant it: setcap cap_net_admin,cap_net_raw+ep <program>)\n",
-               Adapter->Number, Adapter->IfName);
-    } else if (err == EBUSY) {
-      DbgPrint(
-          "tap%lu: interface '%s' exists and is not a free TAP interface\n",
-          Adapter->Number, Adapter->IfName);
-    } else {
-      DbgPrint("tap%lu: TUNSETIFF '%s' failed (errno %d)\n", Adapter->Number,
-               Adapter->IfName, err);
+    Adapter->TapFd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    if (Adapter->TapFd < 0) {
+        DbgPrint("tap%lu: cannot open /dev/net/tun (errno %d)%s\n", Adapter->Number, errno,
+                 errno == ENOENT                     ? ": no TUN/TAP support (modprobe tun)"
+                 : errno == EACCES || errno == EPERM ? ": creating TAP interfaces needs "
+                                                       "CAP_NET_ADMIN"
+                                                     : "");
+        return FALSE;
     }
-    return FALSE;
-  }
-  NdisMoveMemory(Adapter->IfName, ifr.ifr_name, sizeof Adapter->IfName);
-  Adapter->IfName[LINUX_IFNAME_SIZE - 1] = '\0';
-  if (ioctl(Adapter->TapFd, TUNSETVNETHDRSZ, &size) != 0) {
-    DbgPrint("tap%lu (%s): TUNSETVNETHDRSZ failed (errno %d)\n",
-             Adapter->Number, Adapter->IfName, errno);
-    return FALSE;
-  }
-  if (Adapter->HasLinuxMac) {
-    int err = LinuxSetLinkMac(Adapter->IfName, Adapter->LinuxMac);
-    if (err != 0) {
-      DbgPrint("tap%lu (%s): setting mac failed (errno %d)\n", Adapter->Number,
-               Adapter->IfName, -err);
-      return FALSE;
+    NdisZeroMemory(&ifr, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    NdisMoveMemory(ifr.ifr_name, Adapter->IfName, sizeof Adapter->IfName);
+    if (ioctl(Adapter->TapFd, TUNSETIFF, &ifr) != 0) {
+        int err = errno;
+        if (err == EPERM || err == EACCES) {
+            DbgPrint("tap%lu: creating TAP interface '%s' needs CAP_NET_ADMIN (run "
+                     "as root or "
+                     "grant it: setcap cap_net_admin,cap_net_raw+ep <program>)\n",
+                     Adapter->Number, Adapter->IfName);
+        } else if (err == EBUSY) {
+            DbgPrint("tap%lu: interface '%s' exists and is not a free TAP interface\n",
+                     Adapter->Number, Adapter->IfName);
+        } else {
+            DbgPrint("tap%lu: TUNSETIFF '%s' failed (errno %d)\n", Adapter->Number, Adapter->IfName,
+                     err);
+        }
+        return FALSE;
     }
-  }
-  if (Adapter->Up) {
-    int err = LinuxSetLinkUp(Adapter->IfName, 1);
-    if (err != 0) {
-      DbgPrint("tap%lu (%s): bringing the interface up failed (errno %d)%s\n",
-               Adapter->Number, Adapter->IfName, -err,
-               err == -EPERM ? ": needs CAP_NET_ADMIN" : "");
-      return FALSE;
+    NdisMoveMemory(Adapter->IfName, ifr.ifr_name, sizeof Adapter->IfName);
+    Adapter->IfName[LINUX_IFNAME_SIZE - 1] = '\0';
+    if (ioctl(Adapter->TapFd, TUNSETVNETHDRSZ, &size) != 0) {
+        DbgPrint("tap%lu (%s): TUNSETVNETHDRSZ failed (errno %d)\n", Adapter->Number,
+                 Adapter->IfName, errno);
+        return FALSE;
     }
-  }
-  return TRUE;
+    if (Adapter->HasLinuxMac) {
+        int err = LinuxSetLinkMac(Adapter->IfName, Adapter->LinuxMac);
+        if (err != 0) {
+            DbgPrint("tap%lu (%s): setting mac failed (errno %d)\n", Adapter->Number,
+                     Adapter->IfName, -err);
+            return FALSE;
+        }
+    }
+    if (Adapter->Up) {
+        int err = LinuxSetLinkUp(Adapter->IfName, 1);
+        if (err != 0) {
+            DbgPrint("tap%lu (%s): bringing the interface up failed (errno %d)%s\n",
+                     Adapter->Number, Adapter->IfName, -err,
+                     err == -EPERM ? ": needs CAP_NET_ADMIN" : "");
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
-static VOID TapCloseLinux(PTAP_ADAPTER Adapter) {
-  if (Adapter->TapFd >= 0) {
-    close(Adapter->TapFd); /* the interface (not persistent) goes away */
-    Adapter->TapFd = -1;
-  }
-  if (Adapter->LinkFd >= 0) {
-    close(Adapter->LinkFd);
-    Adapter->LinkFd = -1;
-  }
-  if (Adapter->WakeFd >= 0) {
-    close(Adapter->WakeFd);
-    Adapter->WakeFd = -1;
-  }
+static VOID TapCloseLinux(PTAP_ADAPTER Adapter)
+{
+    if (Adapter->TapFd >= 0) {
+        close(Adapter->TapFd); /* the interface (not persistent) goes away */
+        Adapter->TapFd = -1;
+    }
+    if (Adapter->LinkFd >= 0) {
+        close(Adapter->LinkFd);
+        Adapter->LinkFd = -1;
+    }
+    if (Adapter->WakeFd >= 0) {
+        close(Adapter->WakeFd);
+        Adapter->WakeFd = -1;
+    }
 }
 
-static NDIS_STATUS TapSetAttributes(PTAP_ADAPTER Adapter) {
-  NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
-  NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
-  NDIS_STATUS status;
-  const BOOLEAN connected = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState ==
-                            MediaConnectStateConnected;
+static NDIS_STATUS TapSetAttributes(PTAP_ADAPTER Adapter)
+{
+    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
+    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
+    NDIS_STATUS status;
+    const BOOLEAN connected =
+        (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState == MediaConnectStateConnected;
 
-  NdisZeroMemory(&reg, sizeof reg);
-  reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
-  reg.Header.Revision =
-      NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-  reg.Header.Size =
-      NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-  reg.MiniportAdapterContext = Adapter;
-  reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
-  reg.InterfaceType = NdisInterfaceInternal;
-  status = NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
-  if (status != NDIS_STATUS_SUCCESS) {
-    return status;
-  }
-  NdisZeroMemory(&gen, sizeof gen);
-  gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
-  gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-  gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-  gen.MediaType = NdisMedium802_3;
-  gen.PhysicalMediumType = NdisPhysicalMedium802_3;
-  gen.MtuSize = Adapter->Mtu;
-  gen.MaxXmitLinkSpeed = TAP_LINK_SPEED;
-  gen.MaxRcvLinkSpeed = TAP_LINK_SPEED;
-  gen.XmitLinkSpeed = connected ? TAP_LINK_SPEED : NDIS_LINK_SPEED_UNKNOWN;
-  gen.RcvLinkSpeed = gen.XmitLinkSpeed;
-  gen.MediaConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
-  gen.MediaDuplexState = MediaDuplexStateFull;
-  gen.LookaheadSize = Adapter->Mtu;
-  gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA |
-                   NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                   NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-  gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
-  gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
-  gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
-  ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, Adapter->DriverMac);
-  ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, Adapter->DriverMac);
-  gen.AccessType = NET_IF_ACCESS_BROADCAST;
-  gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
-  gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
-  gen.IfType = IF_TYPE_ETHERNET_CSMACD;
-  gen.IfConnectorPresent = TRUE;
-  gen.SupportedStatistics = NDIS_STATISTICS_XMIT_OK_SUPPORTED |
-                            NDIS_STATISTICS_RCV_OK_SUPPORTED |
-                            NDIS_STATISTICS_XMIT_ERROR_SUPPORTED |
-                            NDIS_STATISTICS_RCV_ERROR_SUPPORTED |
-                            NDIS_STATISTICS_RCV_NO_BUFFER_SUPPORTED |
-                            NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
-                            NDIS_STATISTICS_BYTES_RCV_SUPPORTED |
-                            NDIS_STATISTICS_XMIT_DISCARDS_SUPPORTED |
-                            NDIS_STATISTICS_RCV_DISCARDS_SUPPORTED |
-                            NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
-  gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
-  gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
-  gen.SupportedOidListLength = EthernetSupportedOidsSize;
-  gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
-                             NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
-                             NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
-  return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                    (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
+    NdisZeroMemory(&reg, sizeof reg);
+    reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
+    reg.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
+    reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
+    reg.MiniportAdapterContext = Adapter;
+    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
+    reg.InterfaceType = NdisInterfaceInternal;
+    status = NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
+                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
+    if (status != NDIS_STATUS_SUCCESS) {
+        return status;
+    }
+    NdisZeroMemory(&gen, sizeof gen);
+    gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
+    gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    gen.MediaType = NdisMedium802_3;
+    gen.PhysicalMediumType = NdisPhysicalMedium802_3;
+    gen.MtuSize = Adapter->Mtu;
+    gen.MaxXmitLinkSpeed = TAP_LINK_SPEED;
+    gen.MaxRcvLinkSpeed = TAP_LINK_SPEED;
+    gen.XmitLinkSpeed = connected ? TAP_LINK_SPEED : NDIS_LINK_SPEED_UNKNOWN;
+    gen.RcvLinkSpeed = gen.XmitLinkSpeed;
+    gen.MediaConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
+    gen.MediaDuplexState = MediaDuplexStateFull;
+    gen.LookaheadSize = Adapter->Mtu;
+    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                     NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
+    gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
+    gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
+    ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, Adapter->DriverMac);
+    ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, Adapter->DriverMac);
+    gen.AccessType = NET_IF_ACCESS_BROADCAST;
+    gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
+    gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
+    gen.IfType = IF_TYPE_ETHERNET_CSMACD;
+    gen.IfConnectorPresent = TRUE;
+    gen.SupportedStatistics =
+        NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
+        NDIS_STATISTICS_XMIT_ERROR_SUPPORTED | NDIS_STATISTICS_RCV_ERROR_SUPPORTED |
+        NDIS_STATISTICS_RCV_NO_BUFFER_SUPPORTED | NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
+        NDIS_STATISTICS_BYTES_RCV_SUPPORTED | NDIS_STATISTICS_XMIT_DISCARDS_SUPPORTED |
+        NDIS_STATISTICS_RCV_DISCARDS_SUPPORTED | NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
+    gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
+    gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
+    gen.SupportedOidListLength = EthernetSupportedOidsSize;
+    gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
+                               NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
+                               NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
+    return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
+                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
 }
 
-static VOID TapFreeBuffers(PTAP_ADAPTER Adapter) {
-  if (Adapter->Scratch != NULL) {
-    NdisFreeMemoryWithTagPriority(Adapter->MiniportAdapterHandle,
-                                  Adapter->Scratch, TAP_TAG);
-    Adapter->Scratch = NULL;
-  }
-  if (Adapter->Bounce != NULL) {
-    NdisFreeMemoryWithTagPriority(Adapter->MiniportAdapterHandle,
-                                  Adapter->Bounce, TAP_TAG);
-    Adapter->Bounce = NULL;
-  }
+static VOID TapFreeBuffers(PTAP_ADAPTER Adapter)
+{
+    if (Adapter->Scratch != NULL) {
+        NdisFreeMemoryWithTagPriority(Adapter->MiniportAdapterHandle, Adapter->Scratch, TAP_TAG);
+        Adapter->Scratch = NULL;
+    }
+    if (Adapter->Bounce != NULL) {
+        NdisFreeMemoryWithTagPriority(Adapter->MiniportAdapterHandle, Adapter->Bounce, TAP_TAG);
+        Adapter->Bounce = NULL;
+    }
 }
 
-static NDIS_STATUS
-TapInitializeEx(NDIS_HANDLE NdisMiniportHandle,
-                NDIS_HANDLE MiniportDriverContext,
-                PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters) {
-  PTAP_ADAPTER adapter;
-  NDIS_STATUS status = NDIS_STATUS_FAILURE;
-  BOOLEAN poolMade = FALSE;
-  int err;
+static NDIS_STATUS TapInitializeEx(NDIS_HANDLE NdisMiniportHandle,
+                                   NDIS_HANDLE MiniportDriverContext,
+                                   PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
+{
+    PTAP_ADAPTER adapter;
+    NDIS_STATUS status = NDIS_STATUS_FAILURE;
+    BOOLEAN poolMade = FALSE;
+    int err;
 
-  UNREFERENCED_PARAMETER(MiniportDriverContext);
-  UNREFERENCED_PARAMETER(MiniportInitParameters);
-  adapter = (PTAP_ADAPTER)NdisAllocateMemoryWithTagPriority(
-      NdisMiniportHandle, sizeof *adapter, TAP_TAG, NormalPoolPriority);
-  if (adapter == NULL) {
-    return NDIS_STATUS_RESOURCES;
-  }
-  NdisZeroMemory(adapter, sizeof *adapter);
-  adapter->MiniportAdapterHandle = NdisMiniportHandle;
-  adapter->Number = (ULONG)InterlockedIncrement(&g_TapAdapterNumber);
-  adapter->State = TAP_STATE_PAUSED;
-  adapter->TapFd = adapter->LinkFd = adapter->WakeFd = -1;
-  NdisAllocateSpinLock(&adapter->OidLock);
-  NdisAllocateSpinLock(&adapter->BounceLock);
+    UNREFERENCED_PARAMETER(MiniportDriverContext);
+    UNREFERENCED_PARAMETER(MiniportInitParameters);
+    adapter = (PTAP_ADAPTER)NdisAllocateMemoryWithTagPriority(NdisMiniportHandle, sizeof *adapter,
+                                                              TAP_TAG, NormalPoolPriority);
+    if (adapter == NULL) {
+        return NDIS_STATUS_RESOURCES;
+    }
+    NdisZeroMemory(adapter, sizeof *adapter);
+    adapter->MiniportAdapterHandle = NdisMiniportHandle;
+    adapter->Number = (ULONG)InterlockedIncrement(&g_TapAdapterNumber);
+    adapter->State = TAP_STATE_PAUSED;
+    adapter->TapFd = adapter->LinkFd = adapter->WakeFd = -1;
+    NdisAllocateSpinLock(&adapter->OidLock);
+    NdisAllocateSpinLock(&adapter->BounceLock);
 
-  if (!TapReadConfiguration(adapter) || !TapCreate(adapter)) {
-    goto fail;
-  }
-  err = LinuxGetLinkByName(adapter->IfName, &adapter->Link);
-  if (err != 0 || !adapter->Link.HasMac) {
-    DbgPrint("tap%lu (%s): RTM_GETLINK failed (errno %d)\n", adapter->Number,
-             adapter->IfName, -err);
-    goto fail;
-  }
-  NdisMoveMemory(adapter->LinuxMac, adapter->Link.Mac, ETH_LENGTH_OF_ADDRESS);
-  if (!adapter->HasDriverMac) {
-    /* 02:4e:44 ("ND", locally administered) + the Linux side's last three
+    if (!TapReadConfiguration(adapter) || !TapCreate(adapter)) {
+        goto fail;
+    }
+    err = LinuxGetLinkByName(adapter->IfName, &adapter->Link);
+    if (err != 0 || !adapter->Link.HasMac) {
+        DbgPrint("tap%lu (%s): RTM_GETLINK failed (errno %d)\n", adapter->Number, adapter->IfName,
+                 -err);
+        goto fail;
+    }
+    NdisMoveMemory(adapter->LinuxMac, adapter->Link.Mac, ETH_LENGTH_OF_ADDRESS);
+    if (!adapter->HasDriverMac) {
+        /* 02:4e:44 ("ND", locally administered) + the Linux side's last three
      * bytes. */
-    adapter->DriverMac[0] = 0x02;
-    adapter->DriverMac[1] = 0x4E;
-    adapter->DriverMac[2] = 0x44;
-    NdisMoveMemory(&adapter->DriverMac[3], &adapter->LinuxMac[3], 3);
-    if (NdisEqualMemory(adapter->DriverMac, adapter->LinuxMac,
-                        ETH_LENGTH_OF_ADDRESS)) {
-      adapter->DriverMac[5] ^= 0x01;
+        adapter->DriverMac[0] = 0x02;
+        adapter->DriverMac[1] = 0x4E;
+        adapter->DriverMac[2] = 0x44;
+        NdisMoveMemory(&adapter->DriverMac[3], &adapter->LinuxMac[3], 3);
+        if (NdisEqualMemory(adapter->DriverMac, adapter->LinuxMac, ETH_LENGTH_OF_ADDRESS)) {
+            adapter->DriverMac[5] ^= 0x01;
+        }
+    } else if (NdisEqualMemory(adapter->DriverMac, adapter->LinuxMac, ETH_LENGTH_OF_ADDRESS)) {
+        DbgPrint("tap%lu (%s): driver_mac equals the Linux side's MAC; frames "
+                 "between them "
+                 "would not be delivered\n",
+                 adapter->Number, adapter->IfName);
     }
-  } else if (NdisEqualMemory(adapter->DriverMac, adapter->LinuxMac,
-                             ETH_LENGTH_OF_ADDRESS)) {
-    DbgPrint("tap%lu (%s): driver_mac equals the Linux side's MAC; frames "
-             "between them "
-             "would not be delivered\n",
-             adapter->Number, adapter->IfName);
-  }
-  adapter->Mtu = adapter->Link.Mtu != 0 ? adapter->Link.Mtu : 1500;
-  if (adapter->Mtu > 65535 - ETHERNET_HEADER_SIZE) {
-    adapter->Mtu = 65535 - ETHERNET_HEADER_SIZE;
-  }
-  adapter->MaxFrameSize = adapter->Mtu + ETHERNET_HEADER_SIZE;
-  adapter->ConnectState = LinuxLinkIsConnected(adapter->Link.Flags)
-                              ? MediaConnectStateConnected
-                              : MediaConnectStateDisconnected;
-  EthernetOidInitialize(&adapter->OidState, &adapter->OidLock, adapter->Mtu);
+    adapter->Mtu = adapter->Link.Mtu != 0 ? adapter->Link.Mtu : 1500;
+    if (adapter->Mtu > 65535 - ETHERNET_HEADER_SIZE) {
+        adapter->Mtu = 65535 - ETHERNET_HEADER_SIZE;
+    }
+    adapter->MaxFrameSize = adapter->Mtu + ETHERNET_HEADER_SIZE;
+    adapter->ConnectState = LinuxLinkIsConnected(adapter->Link.Flags)
+                                ? MediaConnectStateConnected
+                                : MediaConnectStateDisconnected;
+    EthernetOidInitialize(&adapter->OidState, &adapter->OidLock, adapter->Mtu);
 
-  adapter->LinkFd = LinuxOpenLinkMonitor();
-  if (adapter->LinkFd < 0) {
-    DbgPrint("tap%lu (%s): cannot open the rtnetlink link monitor (errno %d)\n",
-             adapter->Number, adapter->IfName, -adapter->LinkFd);
-    goto fail;
-  }
-  adapter->WakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (adapter->WakeFd < 0) {
-    DbgPrint("tap%lu: eventfd failed (errno %d)\n", adapter->Number, errno);
-    goto fail;
-  }
-  /* A frame may be a VLAN tag longer than MTU + 14: take it, then drop it as
+    adapter->LinkFd = LinuxOpenLinkMonitor();
+    if (adapter->LinkFd < 0) {
+        DbgPrint("tap%lu (%s): cannot open the rtnetlink link monitor (errno %d)\n",
+                 adapter->Number, adapter->IfName, -adapter->LinkFd);
+        goto fail;
+    }
+    adapter->WakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (adapter->WakeFd < 0) {
+        DbgPrint("tap%lu: eventfd failed (errno %d)\n", adapter->Number, errno);
+        goto fail;
+    }
+    /* A frame may be a VLAN tag longer than MTU + 14: take it, then drop it as
    * too long. */
-  adapter->ScratchSize = 65536;
-  adapter->Scratch = (PUCHAR)NdisAllocateMemoryWithTagPriority(
-      NdisMiniportHandle, adapter->ScratchSize, TAP_TAG, NormalPoolPriority);
-  adapter->Bounce = (PUCHAR)NdisAllocateMemoryWithTagPriority(
-      NdisMiniportHandle, adapter->MaxFrameSize, TAP_TAG, NormalPoolPriority);
-  if (adapter->Scratch == NULL || adapter->Bounce == NULL) {
-    status = NDIS_STATUS_RESOURCES;
-    goto fail;
-  }
-  status = EthernetRxPoolCreate(&adapter->RxPool, NdisMiniportHandle,
-                                adapter->RxBuffers, adapter->MaxFrameSize + 4,
-                                'xRaT');
-  if (status != NDIS_STATUS_SUCCESS) {
-    goto fail;
-  }
-  poolMade = TRUE;
-  status = TapSetAttributes(adapter);
-  if (status != NDIS_STATUS_SUCCESS) {
-    goto fail;
-  }
-  DbgPrint("tap%lu: created '%s' (ifindex %d, %s), MTU %lu, Linux MAC "
-           "%02x:%02x:%02x:%02x:%02x:%02x, driver MAC "
-           "%02x:%02x:%02x:%02x:%02x:%02x, "
-           "%lu receive buffers\n",
-           adapter->Number, adapter->IfName, adapter->Link.IfIndex,
-           adapter->ConnectState == MediaConnectStateConnected ? "up" : "down",
-           adapter->Mtu, adapter->LinuxMac[0], adapter->LinuxMac[1],
-           adapter->LinuxMac[2], adapter->LinuxMac[3], adapter->LinuxMac[4],
-           adapter->LinuxMac[5], adapter->DriverMac[0], adapter->DriverMac[1],
-           adapter->DriverMac[2], adapter->DriverMac[3], adapter->DriverMac[4],
-           adapter->DriverMac[5], adapter->RxBuffers);
-  return NDIS_STATUS_SUCCESS;
+    adapter->ScratchSize = 65536;
+    adapter->Scratch = (PUCHAR)NdisAllocateMemoryWithTagPriority(
+        NdisMiniportHandle, adapter->ScratchSize, TAP_TAG, NormalPoolPriority);
+    adapter->Bounce = (PUCHAR)NdisAllocateMemoryWithTagPriority(
+        NdisMiniportHandle, adapter->MaxFrameSize, TAP_TAG, NormalPoolPriority);
+    if (adapter->Scratch == NULL || adapter->Bounce == NULL) {
+        status = NDIS_STATUS_RESOURCES;
+        goto fail;
+    }
+    status = EthernetRxPoolCreate(&adapter->RxPool, NdisMiniportHandle, adapter->RxBuffers,
+                                  adapter->MaxFrameSize + 4, 'xRaT');
+    if (status != NDIS_STATUS_SUCCESS) {
+        goto fail;
+    }
+    poolMade = TRUE;
+    status = TapSetAttributes(adapter);
+    if (status != NDIS_STATUS_SUCCESS) {
+        goto fail;
+    }
+    DbgPrint("tap%lu: created '%s' (ifindex %d, %s), MTU %lu, Linux MAC "
+             "%02x:%02x:%02x:%02x:%02x:%02x, driver MAC "
+             "%02x:%02x:%02x:%02x:%02x:%02x, "
+             "%lu receive buffers\n",
+             adapter->Number, adapter->IfName, adapter->Link.IfIndex,
+             adapter->ConnectState == MediaConnectStateConnected ? "up" : "down", adapter->Mtu,
+             adapter->LinuxMac[0], adapter->LinuxMac[1], adapter->LinuxMac[2], adapter->LinuxMac[3],
+             adapter->LinuxMac[4], adapter->LinuxMac[5], adapter->DriverMac[0],
+             adapter->DriverMac[1], adapter->DriverMac[2], adapter->DriverMac[3],
+             adapter->DriverMac[4], adapter->DriverMac[5], adapter->RxBuffers);
+    return NDIS_STATUS_SUCCESS;
 
 fail:
-  if (poolMade) {
-    EthernetRxPoolDestroy(&adapter->RxPool);
-  }
-  TapCloseLinux(adapter);
-  TapFreeBuffers(adapter);
-  NdisFreeSpinLock(&adapter->BounceLock);
-  NdisFreeSpinLock(&adapter->OidLock);
-  NdisFreeMemoryWithTagPriority(NdisMiniportHandle, adapter, TAP_TAG);
-  return status == NDIS_STATUS_SUCCESS ? NDIS_STATUS_FAILURE : status;
+    if (poolMade) {
+        EthernetRxPoolDestroy(&adapter->RxPool);
+    }
+    TapCloseLinux(adapter);
+    TapFreeBuffers(adapter);
+    NdisFreeSpinLock(&adapter->BounceLock);
+    NdisFreeSpinLock(&adapter->OidLock);
+    NdisFreeMemoryWithTagPriority(NdisMiniportHandle, adapter, TAP_TAG);
+    return status == NDIS_STATUS_SUCCESS ? NDIS_STATUS_FAILURE : status;
 }
 
-static VOID TapHaltEx(NDIS_HANDLE MiniportAdapterContext,
-                      NDIS_HALT_ACTION HaltAction) {
-  PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
+static VOID TapHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAction)
+{
+    PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
 
-  UNREFERENCED_PARAMETER(HaltAction);
-  TapStopThread(adapter);
-  DbgPrint("tap%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d NBLs, "
-           "%I64d NBLs "
-           "INVALID_LENGTH, %I64d RESOURCES, %I64d FAILURE, %I64d PAUSED; "
-           "received %I64d "
-           "frames (%I64d bytes), %I64d no buffer, %I64d errors, %I64d "
-           "filtered, %I64d "
-           "discarded while paused; %I64d link changes\n",
-           adapter->Number, adapter->IfName, TapRead64(&adapter->TxFrames),
-           TapRead64(&adapter->TxBytes), TapRead64(&adapter->TxNbls),
-           TapRead64(&adapter->TxInvalidLength),
-           TapRead64(&adapter->TxResources), TapRead64(&adapter->TxFailures),
-           TapRead64(&adapter->TxPaused), TapRead64(&adapter->RxFrames),
-           TapRead64(&adapter->RxBytes), TapRead64(&adapter->RxNoBuffer),
-           TapRead64(&adapter->RxErrors), TapRead64(&adapter->RxFiltered),
-           TapRead64(&adapter->RxDiscarded), TapRead64(&adapter->LinkChanges));
-  TapCloseLinux(adapter);
-  EthernetRxPoolDestroy(&adapter->RxPool);
-  TapFreeBuffers(adapter);
-  NdisFreeSpinLock(&adapter->BounceLock);
-  NdisFreeSpinLock(&adapter->OidLock);
-  NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter,
-                                TAP_TAG);
+    UNREFERENCED_PARAMETER(HaltAction);
+    TapStopThread(adapter);
+    DbgPrint("tap%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d NBLs, "
+             "%I64d NBLs "
+             "INVALID_LENGTH, %I64d RESOURCES, %I64d FAILURE, %I64d PAUSED; "
+             "received %I64d "
+             "frames (%I64d bytes), %I64d no buffer, %I64d errors, %I64d "
+             "filtered, %I64d "
+             "discarded while paused; %I64d link changes\n",
+             adapter->Number, adapter->IfName, TapRead64(&adapter->TxFrames),
+             TapRead64(&adapter->TxBytes), TapRead64(&adapter->TxNbls),
+             TapRead64(&adapter->TxInvalidLength), TapRead64(&adapter->TxResources),
+             TapRead64(&adapter->TxFailures), TapRead64(&adapter->TxPaused),
+             TapRead64(&adapter->RxFrames), TapRead64(&adapter->RxBytes),
+             TapRead64(&adapter->RxNoBuffer), TapRead64(&adapter->RxErrors),
+             TapRead64(&adapter->RxFiltered), TapRead64(&adapter->RxDiscarded),
+             TapRead64(&adapter->LinkChanges));
+    TapCloseLinux(adapter);
+    EthernetRxPoolDestroy(&adapter->RxPool);
+    TapFreeBuffers(adapter);
+    NdisFreeSpinLock(&adapter->BounceLock);
+    NdisFreeSpinLock(&adapter->OidLock);
+    NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, TAP_TAG);
 }
 
 static VOID TapDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,
-                                    PNET_DEVICE_PNP_EVENT NetDevicePnPEvent) {
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(NetDevicePnPEvent);
+                                    PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(NetDevicePnPEvent);
 }
 
-static VOID TapShutdownEx(NDIS_HANDLE MiniportAdapterContext,
-                          NDIS_SHUTDOWN_ACTION ShutdownAction) {
-  UNREFERENCED_PARAMETER(MiniportAdapterContext);
-  UNREFERENCED_PARAMETER(ShutdownAction);
+static VOID TapShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(ShutdownAction);
 }
 
 /* ---- Driver entry / unload
  * ------------------------------------------------------------------ */
 
-static VOID TapUnload(PDRIVER_OBJECT DriverObject) {
-  UNREFERENCED_PARAMETER(DriverObject);
-  if (g_TapDriverHandle != NULL) {
-    NdisMDeregisterMiniportDriver(g_TapDriverHandle);
-    g_TapDriverHandle = NULL;
-  }
+static VOID TapUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    if (g_TapDriverHandle != NULL) {
+        NdisMDeregisterMiniportDriver(g_TapDriverHandle);
+        g_TapDriverHandle = NULL;
+    }
 }
 
-NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject,
-                                PUNICODE_STRING RegistryPath) {
-  NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
-  NDIS_STATUS status;
+NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
+    NDIS_STATUS status;
 
-  if (g_TapDriverHandle != NULL) {
-    DbgPrint("tap: already loaded\n");
-    return STATUS_UNSUCCESSFUL;
-  }
-  NdisZeroMemory(&mc, sizeof mc);
-  mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
-  mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-  mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-  mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
-  mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
-  mc.MajorDriverVersion = 1;
-  mc.MinorDriverVersion = 0;
-  mc.InitializeHandlerEx = TapInitializeEx;
-  mc.HaltHandlerEx = TapHaltEx;
-  mc.UnloadHandler = TapUnload;
-  mc.PauseHandler = TapPause;
-  mc.RestartHandler = TapRestart;
-  mc.OidRequestHandler = TapOidRequest;
-  mc.SendNetBufferListsHandler = TapSendNetBufferLists;
-  mc.ReturnNetBufferListsHandler = TapReturnNetBufferLists;
-  mc.CancelSendHandler = TapCancelSend;
-  mc.DevicePnPEventNotifyHandler = TapDevicePnPEventNotify;
-  mc.ShutdownHandlerEx = TapShutdownEx;
-  mc.CancelOidRequestHandler = TapCancelOidRequest;
-  status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc,
-                                       &g_TapDriverHandle);
-  if (status != NDIS_STATUS_SUCCESS) {
-    g_TapDriverHandle = NULL;
-    DbgPrint("tap: NdisMRegisterMiniportDriver failed: 0x%08lx\n",
-             (ULONG)status);
-  }
-  return (NTSTATUS)status;
+    if (g_TapDriverHandle != NULL) {
+        DbgPrint("tap: already loaded\n");
+        return STATUS_UNSUCCESSFUL;
+    }
+    NdisZeroMemory(&mc, sizeof mc);
+    mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
+    mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
+    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
+    mc.MajorDriverVersion = 1;
+    mc.MinorDriverVersion = 0;
+    mc.InitializeHandlerEx = TapInitializeEx;
+    mc.HaltHandlerEx = TapHaltEx;
+    mc.UnloadHandler = TapUnload;
+    mc.PauseHandler = TapPause;
+    mc.RestartHandler = TapRestart;
+    mc.OidRequestHandler = TapOidRequest;
+    mc.SendNetBufferListsHandler = TapSendNetBufferLists;
+    mc.ReturnNetBufferListsHandler = TapReturnNetBufferLists;
+    mc.CancelSendHandler = TapCancelSend;
+    mc.DevicePnPEventNotifyHandler = TapDevicePnPEventNotify;
+    mc.ShutdownHandlerEx = TapShutdownEx;
+    mc.CancelOidRequestHandler = TapCancelOidRequest;
+    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_TapDriverHandle);
+    if (status != NDIS_STATUS_SUCCESS) {
+        g_TapDriverHandle = NULL;
+        DbgPrint("tap: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);
+    }
+    return (NTSTATUS)status;
 }
