@@ -247,9 +247,13 @@ public:
                 }
                 continue;
             }
+            if (k == "schedule") {
+                continue; // schedule_parser's (below)
+            }
             if (k != "driver" && k != "adapter" && k != "binding") {
                 error(key.source(), fmt::format("unknown top-level key '{}' (expected [[driver]], "
-                                                "[[adapter]], [[binding]] or [watchdog])",
+                                                "[[adapter]], [[binding]], [[schedule]] or "
+                                                "[watchdog])",
                                                 k));
                 continue;
             }
@@ -683,17 +687,17 @@ private:
 };
 
 // ---- [[schedule]] ------------------------------------------------------------------------------
-// Parsed apart from the other tables (and taken out of the root before parser::parse sees it):
-// entries first, then, once the adapters and bindings are known, their references. Problems go
-// to the same parser, so every message is in file order.
+// Parsed apart from the other tables (parser::parse leaves the key to it): entries first, then,
+// once the adapters and bindings are known, their references. Problems go to the same parser,
+// so every message is in file order.
 class schedule_parser {
 public:
     schedule_parser(parser &p, std::string file) : _p(p), _file(std::move(file)) {}
 
-    // Parses root["schedule"] into entries and removes it from root.
-    void take(toml::table &root)
+    // Parses root["schedule"] into entries.
+    void parse(const toml::table &root)
     {
-        toml::node *n = root.get("schedule");
+        const toml::node *n = root.get("schedule");
         if (n == nullptr) {
             return;
         }
@@ -706,7 +710,6 @@ public:
                 entry(*e.as_table());
             }
         }
-        root.erase("schedule");
     }
 
     // References: each entry's adapter is an [[adapter]]; with [[binding]]s, its binding is one.
@@ -864,7 +867,7 @@ bool parse_topology(std::string_view text, std::string_view source_name, topolog
         }
         parser p(t.source, t);
         schedule_parser schedule(p, t.source);
-        schedule.take(result.table()); // [[schedule]] is not the parser's: taken out first
+        schedule.parse(result.table());
         p.parse(result.table());
         schedule.cross_check(t);
         if (!p.ok()) {
