@@ -33,37 +33,6 @@ thread_local const param_map *t_loading_params = nullptr;
 std::atomic<ULONG> g_next_if_index{1};
 std::atomic<bool> g_pend_open_close{false};
 
-// Runs `fn` later on a dispatcher worker thread at PASSIVE_LEVEL, as NDIS finishes a pended
-// operation on a thread of its own. False (nothing queued) when no work item can be had: the
-// caller then does the work synchronously instead of pending.
-bool run_on_worker(std::function<void()> fn)
-{
-    struct job {
-        std::function<void()> fn;
-        NDIS_HANDLE item = nullptr;
-    };
-    kernel::driver_scope runtime(nullptr); // the runtime's work item, not the calling driver's
-    NDIS_HANDLE item = kernel::workitem_allocate(nullptr);
-    if (item == nullptr) {
-        return false;
-    }
-    auto *j = new (std::nothrow) job{std::move(fn), item};
-    if (j == nullptr) {
-        kernel::workitem_free(item);
-        return false;
-    }
-    kernel::workitem_queue(
-        item,
-        [](PVOID context, NDIS_HANDLE) {
-            auto *jb = static_cast<job *>(context);
-            jb->fn();
-            kernel::workitem_free(jb->item);
-            delete jb;
-        },
-        j);
-    return true;
-}
-
 // A bind in progress: the BindContext the protocol passes to NdisOpenAdapterEx and
 // NdisCompleteBindAdapterEx.
 struct bind_operation {
@@ -107,18 +76,6 @@ std::string narrow(const NDIS_STRING &s)
         out.push_back(c < 0x80 ? static_cast<char>(c) : '?');
     }
     return out;
-}
-
-// Waits for a pended operation; reports and returns false on timeout.
-bool wait_for(completion &c, NDIS_STATUS *status, const char *what, const std::string &who)
-{
-    if (c.wait(control_timeout(), status)) {
-        return true;
-    }
-    verifier::report(failure::operation_timed_out, what, nullptr,
-                     "{} pended the operation and did not complete it within {} ms", who,
-                     control_timeout().count());
-    return false;
 }
 
 // Waits until `counter` drops to zero; reports and returns false on timeout.
@@ -168,6 +125,47 @@ void set_pend_open_close(bool pend) noexcept
 bool pend_open_close() noexcept
 {
     return g_pend_open_close.load(std::memory_order_relaxed);
+}
+
+bool run_on_worker(std::function<void()> fn)
+{
+    struct job {
+        std::function<void()> fn;
+        NDIS_HANDLE item = nullptr;
+    };
+    kernel::driver_scope runtime(nullptr); // the runtime's work item, not the calling driver's
+    NDIS_HANDLE item = kernel::workitem_allocate(nullptr);
+    if (item == nullptr) {
+        return false;
+    }
+    auto *j = new (std::nothrow) job{std::move(fn), item};
+    if (j == nullptr) {
+        kernel::workitem_free(item);
+        return false;
+    }
+    kernel::workitem_queue(
+        item,
+        [](PVOID context, NDIS_HANDLE) {
+            auto *jb = static_cast<job *>(context);
+            jb->fn();
+            kernel::workitem_free(jb->item);
+            delete jb;
+        },
+        j);
+    return true;
+}
+
+// Waits for a pended operation; reports and returns false on timeout.
+bool wait_for(completion &c, NDIS_STATUS *status, const char *what, const std::string &who,
+              const void *object)
+{
+    if (c.wait(control_timeout(), status)) {
+        return true;
+    }
+    verifier::report(failure::operation_timed_out, what, object,
+                     "{} pended the operation and did not complete it within {} ms (0x7C/0x25)",
+                     who, control_timeout().count());
+    return false;
 }
 
 std::chrono::milliseconds control_timeout() noexcept

@@ -592,7 +592,7 @@ namespace {
 
 binding *&oid_binding(PNDIS_OID_REQUEST r) noexcept
 {
-    return *reinterpret_cast<binding **>(&r->NdisReserved[0]);
+    return *reinterpret_cast<binding **>(&oid_reserved(r)[oid_slot::binding]);
 }
 
 } // namespace
@@ -622,7 +622,7 @@ NDIS_STATUS oid_request(binding *b, PNDIS_OID_REQUEST request)
         }
     }
     oid_binding(down) = b;
-    reinterpret_cast<PVOID *>(down->NdisReserved)[5] = nullptr; // not a runtime_oid
+    oid_reserved(down)[oid_slot::runtime_marker] = nullptr; // not a runtime_oid
     watchdog::oid_started(a, b, down); // NdisTimedOidComplete (VER-06)
     NDIS_STATUS status;
     {

@@ -200,8 +200,9 @@ std::uint64_t accept_mask(binding *const *targets, std::size_t k, PNET_BUFFER_LI
 namespace {
 
 constexpr std::uint64_t kFilterRequestMagic = 0x714F72746C46424CULL; // "LBFltrOq"
-constexpr std::size_t kMagicSlot = sizeof(PVOID);       // byte offsets in NdisReserved
-constexpr std::size_t kWrapperSlot = 2 * sizeof(PVOID); // ([0] is the binding, datapath.cpp)
+// Byte offsets in NdisReserved (stack.hpp's oid_slot).
+constexpr std::size_t kMagicSlot = oid_slot::filter_magic * sizeof(PVOID);
+constexpr std::size_t kWrapperSlot = oid_slot::filter_wrapper * sizeof(PVOID);
 
 // The runtime-owned request a filter OID becomes on its way to the miniport.
 struct filter_request {

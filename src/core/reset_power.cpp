@@ -26,8 +26,9 @@
 
 #include "kernel/dispatcher.hpp"
 #include "kernel/timer.hpp"
-#include "kernel/workitem.hpp"
 #include "verifier/verifier.hpp"
+
+#include <fmt/format.h>
 
 #include <array>
 #include <cstring>
@@ -50,15 +51,6 @@ struct runtime_request {
     NDIS_OID_REQUEST request{};
     completion done;
 };
-
-// NDIS_OID_REQUEST.NdisReserved (NDIS's own bytes) as pointer slots: [0] the binding a request
-// came from (datapath.cpp), [1] and [2] the filter-OID wrapper (loopback.cpp), [5] the
-// runtime-request marker, [6] the runtime_request.
-PVOID *reserved_slots(PNDIS_OID_REQUEST r) noexcept
-{
-    static_assert(sizeof(r->NdisReserved) >= 7 * sizeof(PVOID));
-    return reinterpret_cast<PVOID *>(r->NdisReserved);
-}
 
 std::string who(const adapter *a)
 {
@@ -139,25 +131,21 @@ NDIS_STATUS runtime_oid(adapter *a, NDIS_REQUEST_TYPE type, NDIS_OID oid, void *
         q.DATA.QUERY_INFORMATION.InformationBuffer = buffer;
         q.DATA.QUERY_INFORMATION.InformationBufferLength = length;
     }
-    PVOID *slots = reserved_slots(&q);
-    slots[0] = nullptr; // no binding (datapath.cpp's oid_binding): the runtime's own
-    slots[5] = reinterpret_cast<PVOID>(kRuntimeOidMarker);
-    slots[6] = r.get();
+    PVOID *slots = oid_reserved(&q);
+    slots[oid_slot::binding] = nullptr; // the runtime's own
+    slots[oid_slot::runtime_marker] = reinterpret_cast<PVOID>(kRuntimeOidMarker);
+    slots[oid_slot::runtime_request] = r.get();
     NDIS_STATUS status;
     {
         kernel::driver_scope scope(a->driver->identity);
         status = a->handlers->OidRequestHandler(a->context, &q);
     }
-    if (status == NDIS_STATUS_PENDING) {
-        if (!r->done.wait(control_timeout(), &status)) {
-            verifier::report(failure::operation_timed_out, "MiniportOidRequest", a,
-                             "{} pended OID 0x{:08x} from the runtime and did not complete it "
-                             "within {} ms",
-                             who(a), oid, control_timeout().count());
-            // The request stays valid for a late completion: it is leaked on purpose.
-            (void)r.release();
-            return NDIS_STATUS_FAILURE;
-        }
+    if (status == NDIS_STATUS_PENDING &&
+        !wait_for(r->done, &status, "MiniportOidRequest",
+                  fmt::format("{} (OID 0x{:08x} from the runtime)", who(a), oid), a)) {
+        // The request stays valid for a late completion: it is leaked on purpose.
+        (void)r.release();
+        return NDIS_STATUS_FAILURE;
     }
     return status;
 }
@@ -167,13 +155,13 @@ bool runtime_oid_complete(adapter *a, PNDIS_OID_REQUEST request, NDIS_STATUS sta
     if (request == nullptr) {
         return false;
     }
-    PVOID *slots = reserved_slots(request);
-    if (slots[5] != reinterpret_cast<PVOID>(kRuntimeOidMarker)) {
+    PVOID *slots = oid_reserved(request);
+    if (slots[oid_slot::runtime_marker] != reinterpret_cast<PVOID>(kRuntimeOidMarker)) {
         return false;
     }
     (void)a;
-    auto *r = static_cast<runtime_request *>(slots[6]);
-    slots[5] = nullptr; // a second completion is not a runtime one any more
+    auto *r = static_cast<runtime_request *>(slots[oid_slot::runtime_request]);
+    slots[oid_slot::runtime_marker] = nullptr; // a second completion is not a runtime one any more
     r->done.complete(status);
     return true;
 }
@@ -229,11 +217,7 @@ NDIS_STATUS adapter_reset(adapter *a)
                          who(a), static_cast<ULONG>(status));
     }
     if (status == NDIS_STATUS_PENDING) {
-        if (!a->reset_done.wait(control_timeout(), &status)) {
-            verifier::report(failure::operation_timed_out, api, a,
-                             "{} pended a reset and did not call NdisMResetComplete within {} "
-                             "ms (0x7C/0x25)",
-                             who(a), control_timeout().count());
+        if (!wait_for(a->reset_done, &status, api, who(a) + " (NdisMResetComplete)", a)) {
             a->reset_pending.store(false);
             status = NDIS_STATUS_FAILURE;
         }
@@ -301,34 +285,14 @@ void check_for_hang_tick(PVOID, PVOID context, PVOID, PVOID)
     }
     a->hangs.fetch_add(1, std::memory_order_relaxed);
     // ST-18: a hang triggers a reset, which waits — so on a worker thread. The adapter cannot be
-    // halted before the work item has finished (deferred_in_flight).
+    // halted before it has finished (deferred_in_flight, check_for_hang_stop).
     a->deferred_in_flight.fetch_add(1);
-    kernel::driver_scope runtime(nullptr);
-    NDIS_HANDLE item = kernel::workitem_allocate(nullptr);
-    if (item == nullptr) {
+    if (!run_on_worker([a] {
+            adapter_reset(a);
+            a->deferred_in_flight.fetch_sub(1);
+        })) {
         a->deferred_in_flight.fetch_sub(1);
-        return;
     }
-    struct job {
-        adapter *a;
-        NDIS_HANDLE item;
-    };
-    auto *j = new (std::nothrow) job{a, item};
-    if (j == nullptr) {
-        kernel::workitem_free(item);
-        a->deferred_in_flight.fetch_sub(1);
-        return;
-    }
-    kernel::workitem_queue(
-        item,
-        [](PVOID ctx, NDIS_HANDLE) {
-            auto *jb = static_cast<job *>(ctx);
-            adapter_reset(jb->a);
-            jb->a->deferred_in_flight.fetch_sub(1);
-            kernel::workitem_free(jb->item);
-            delete jb;
-        },
-        j);
 }
 
 } // namespace

@@ -36,6 +36,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -98,9 +99,35 @@ private:
 void set_pend_open_close(bool pend) noexcept;
 bool pend_open_close() noexcept;
 
+// Runs `fn` later on a dispatcher worker thread at PASSIVE_LEVEL (as NDIS finishes pended work
+// on a thread of its own). False, and nothing queued, when no work item can be had: the caller
+// then does the work itself.
+bool run_on_worker(std::function<void()> fn);
+// Waits (control_timeout()) for an operation a driver pended; on timeout reports it (ST-21,
+// naming `who` and `object`) and returns false.
+bool wait_for(completion &c, NDIS_STATUS *status, const char *what, const std::string &who,
+              const void *object = nullptr);
+
 // How long the control thread waits for a driver to finish a pended operation.
 std::chrono::milliseconds control_timeout() noexcept;
 void set_control_timeout(std::chrono::milliseconds timeout) noexcept;
+
+// NDIS_OID_REQUEST.NdisReserved (NDIS's own bytes) as the pointer slots the runtime keeps there,
+// in one place: the binding a request came from (datapath.cpp), the wrapper a filter OID
+// becomes on its way down (loopback.cpp), and the marker of the runtime's own requests
+// (reset_power.cpp).
+namespace oid_slot {
+inline constexpr std::size_t binding = 0;
+inline constexpr std::size_t filter_magic = 1;
+inline constexpr std::size_t filter_wrapper = 2;
+inline constexpr std::size_t runtime_marker = 5;
+inline constexpr std::size_t runtime_request = 6;
+} // namespace oid_slot
+inline PVOID *oid_reserved(PNDIS_OID_REQUEST r) noexcept
+{
+    static_assert(sizeof(r->NdisReserved) >= 7 * sizeof(PVOID));
+    return reinterpret_cast<PVOID *>(r->NdisReserved);
+}
 
 // ---- drivers --------------------------------------------------------------------------------
 
