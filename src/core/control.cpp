@@ -716,10 +716,12 @@ NDIS_STATUS adapter_halt(adapter *a, NDIS_HALT_ACTION action)
                          "outstanding (ST-12)",
                          a->name, a->sends_outstanding.load(), a->receives_outstanding.load());
     }
+    a->halting.store(true);
     {
         kernel::driver_scope scope(a->driver->identity);
         a->handlers->HaltHandlerEx(a->context, action);
     }
+    a->halting.store(false);
     a->state.store(adapter_state::halted);
     control.unlock(); // the adapter (and its lock) goes away now
     auto &r = registry();

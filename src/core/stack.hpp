@@ -232,6 +232,7 @@ public:
     // NDIS_STATUS_RESET_IN_PROGRESS; `reset_pending`: MiniportResetEx answered PENDING and
     // NdisMResetComplete has not come yet.
     std::atomic<bool> resetting{false}, reset_pending{false};
+    std::atomic<bool> halting{false}; // inside MiniportHaltEx (the watchdog times it)
     completion reset_done;
     std::atomic<BOOLEAN> reset_addressing{FALSE};
     std::atomic<std::uint64_t> resets{0}, hangs{0};

@@ -54,6 +54,59 @@ struct oid_record {
     bool reported = false;
 };
 
+// An adapter operation the runtime waits for (0x7C/0x25): a reset may overlap a pause (ST-14);
+// the one reported is the one started last.
+enum class slow_op : std::uint8_t { none, pause, restart, reset, halt };
+
+slow_op current_op(const adapter *a) noexcept
+{
+    if (a->halting.load(std::memory_order_relaxed)) {
+        return slow_op::halt;
+    }
+    if (a->resetting.load(std::memory_order_relaxed)) {
+        return slow_op::reset;
+    }
+    switch (a->state.load(std::memory_order_relaxed)) {
+    case adapter_state::pausing: return slow_op::pause;
+    case adapter_state::restarting: return slow_op::restart;
+    default: return slow_op::none;
+    }
+}
+
+// Why an operation of `a` has not finished, and the API and bug-check sub-code to name.
+struct slow_op_text {
+    const char *api, *name, *subcode;
+    std::string why;
+};
+slow_op_text describe(slow_op op, const adapter *a)
+{
+    const std::string held = fmt::format("waiting for {} send(s) and {} indicated receive(s) to "
+                                         "come back",
+                                         a->sends_outstanding.load(),
+                                         a->receives_outstanding.load());
+    switch (op) {
+    case slow_op::pause:
+        return {"MiniportPause", "pause", " sub-code 0x21",
+                a->pause_pending.load() ? "the miniport pended MiniportPause and has not called "
+                                          "NdisMPauseComplete"
+                                        : held};
+    case slow_op::restart:
+        return {"MiniportRestart", "restart", "",
+                a->restart_pending.load() ? "the miniport pended MiniportRestart and has not "
+                                            "called NdisMRestartComplete"
+                                          : held};
+    case slow_op::reset:
+        return {"MiniportResetEx", "reset", "",
+                a->reset_pending.load() ? "the miniport pended MiniportResetEx and has not "
+                                          "called NdisMResetComplete"
+                                        : "MiniportResetEx has not returned"};
+    case slow_op::halt:
+        return {"MiniportHaltEx", "halt", " sub-code 0x22", "MiniportHaltEx has not returned"};
+    case slow_op::none: break;
+    }
+    return {"", "", "", ""};
+}
+
 // What the scans remember between periods (under scan_lock).
 struct adapter_watch {
     bool seen = false;
@@ -61,8 +114,8 @@ struct adapter_watch {
     bool busy = false, hang_reported = false;
     std::uint64_t last_completed = 0;
     clock::time_point progress{};
-    // pause / restart
-    adapter_state op = adapter_state::halted;
+    // pause / restart / reset / halt in progress
+    slow_op op = slow_op::none;
     clock::time_point op_since{};
     bool op_reported = false;
 };
@@ -218,37 +271,20 @@ void scan_objects(watchdog_state &s, const limits &lim, std::vector<pending_repo
                                        a->name, a->driver->name, out_now,
                                        ms_between(w.progress, now), lim.hang_timeout.count())});
         }
-        // 0x7C/0x25: a pause or restart that does not finish.
-        const adapter_state st = a->state.load(std::memory_order_relaxed);
-        if (st != adapter_state::pausing && st != adapter_state::restarting) {
-            w.op = st;
-            w.op_reported = false;
-        } else if (w.op != st) {
-            w.op = st;
+        // 0x7C/0x25: a pause, restart, reset or halt that does not finish.
+        const slow_op op = current_op(a);
+        if (op == slow_op::none || w.op != op) {
+            w.op = op;
             w.op_since = now;
             w.op_reported = false;
         } else if (!w.op_reported && now - w.op_since >= lim.operation_timeout) {
             w.op_reported = true;
-            const bool pausing = st == adapter_state::pausing;
-            const bool in_miniport = pausing ? a->pause_pending.load() : a->restart_pending.load();
-            std::string why;
-            if (in_miniport) {
-                why = pausing ? "the miniport pended MiniportPause and has not called "
-                                "NdisMPauseComplete"
-                              : "the miniport pended MiniportRestart and has not called "
-                                "NdisMRestartComplete";
-            } else {
-                why = fmt::format("waiting for {} send(s) and {} indicated receive(s) to come "
-                                  "back",
-                                  a->sends_outstanding.load(), a->receives_outstanding.load());
-            }
-            out.push_back({failure::watchdog_operation_slow,
-                           pausing ? "MiniportPause" : "MiniportRestart", a,
+            const slow_op_text t = describe(op, a);
+            out.push_back({failure::watchdog_operation_slow, t.api, a,
                            fmt::format("{} of adapter '{}' (driver '{}') has not finished after "
                                        "{} ms: {} (0x7C/0x25{}; limit {} ms)",
-                                       pausing ? "pause" : "restart", a->name, a->driver->name,
-                                       ms_between(w.op_since, now), why,
-                                       pausing ? " sub-code 0x21" : "",
+                                       t.name, a->name, a->driver->name,
+                                       ms_between(w.op_since, now), t.why, t.subcode,
                                        lim.operation_timeout.count())});
         }
     }

@@ -7,8 +7,9 @@
 //   NdisTimedDataHang   an adapter with sends outstanding completes something at least every
 //                       hang_timeout (22 s)
 //   NdisTimedOidComplete  a pended OID request completes within oid_timeout (12 s)
-//   0x7C/0x25           a miniport pause or restart, or a binding's pause, finishes within
-//                       operation_timeout (10 s; NdisFilterTimedPauseComplete's limit) (ST-21)
+//   0x7C/0x25           a miniport pause, restart, reset or halt, or a binding's pause,
+//                       finishes within operation_timeout (10 s; NdisFilterTimedPauseComplete's
+//                       limit) (ST-21)
 // Each stuck item (an NBL's send, an adapter's hang, an OID request, one pause) is reported once
 // through the verifier, naming the driver, the adapter, the binding and the NBLs.
 //

@@ -510,3 +510,57 @@ TEST(Faulty, BadConfigurationRefused)
     EXPECT_EQ(core::fault_status_index("ndis_status_resources"), 1);
     EXPECT_EQ(core::fault_status_index("SUCCESS"), -1);
 }
+
+// ST-21 (0x7C/0x25): a reset the miniport pends past the operation limit is reported once,
+// naming the adapter and the missing NdisMResetComplete; the reset still completes.
+TEST(Watchdog, ST21_SlowPendedResetReported)
+{
+    core::fault_config cfg;
+    cfg.pend_reset_ms = 400;
+    Decorated d(cfg);
+    ASSERT_TRUE(d.ok);
+    VerifierCapture cap;
+    wd::limits l = quick_limits();
+    l.operation_timeout = 100ms;
+    WatchdogOn on(l);
+    EXPECT_EQ(core::adapter_reset(Stack::core(d.a)), NDIS_STATUS_SUCCESS);
+    EXPECT_VERIFIER_REPORTS(cap, "ST-21");
+    const auto m = cap.messages();
+    ASSERT_FALSE(m.empty());
+    EXPECT_NE(m[0].find("reset of adapter 'eth0'"), std::string::npos) << m[0];
+    EXPECT_NE(m[0].find("NdisMResetComplete"), std::string::npos) << m[0];
+}
+
+namespace {
+MINIPORT_HALT *g_capture_halt = nullptr;
+VOID SlowHalt(NDIS_HANDLE context, NDIS_HALT_ACTION action)
+{
+    std::this_thread::sleep_for(300ms);
+    g_capture_halt(context, action);
+}
+} // namespace
+
+// ST-21 (0x7C/0x25 sub-code 0x22): a MiniportHaltEx that does not return within the operation
+// limit is reported, naming the adapter.
+TEST(Watchdog, ST21_SlowHaltReported)
+{
+    Stack s;
+    CaptureMiniport &mp = s.miniport("capture", [](CaptureMiniport &m) {
+        m.tweak = [](NDIS_MINIPORT_DRIVER_CHARACTERISTICS &c) {
+            g_capture_halt = c.HaltHandlerEx;
+            c.HaltHandlerEx = SlowHalt;
+        };
+    });
+    CaptureAdapter *a = s.adapter(mp, "eth0");
+    ASSERT_NE(a, nullptr);
+    VerifierCapture cap;
+    wd::limits l = quick_limits();
+    l.operation_timeout = 100ms;
+    WatchdogOn on(l);
+    s.teardown(); // pause, then the slow halt
+    EXPECT_VERIFIER_REPORTS(cap, "ST-21");
+    const auto m = cap.messages();
+    ASSERT_FALSE(m.empty());
+    EXPECT_NE(m[0].find("halt of adapter 'eth0'"), std::string::npos) << m[0];
+    EXPECT_NE(m[0].find("sub-code 0x22"), std::string::npos) << m[0];
+}
