@@ -81,17 +81,13 @@ std::string narrow(const NDIS_STRING &s)
 // Waits until `counter` drops to zero; reports and returns false on timeout.
 bool drain(std::atomic<std::int64_t> &counter, const char *what, const std::string &who)
 {
-    const auto deadline = std::chrono::steady_clock::now() + control_timeout();
-    while (counter.load(std::memory_order_acquire) > 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            verifier::report(failure::operation_timed_out, what, nullptr,
-                             "{} still holds {} NBL(s) after {} ms", who,
-                             counter.load(std::memory_order_relaxed), control_timeout().count());
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (wait_zero(counter, control_timeout())) {
+        return true;
     }
-    return true;
+    verifier::report(failure::operation_timed_out, what, nullptr,
+                     "{} still holds {} NBL(s) after {} ms", who,
+                     counter.load(std::memory_order_relaxed), control_timeout().count());
+    return false;
 }
 
 void check_passive(const char *api)
@@ -166,6 +162,18 @@ bool wait_for(completion &c, NDIS_STATUS *status, const char *what, const std::s
                      "{} pended the operation and did not complete it within {} ms (0x7C/0x25)",
                      who, control_timeout().count());
     return false;
+}
+
+bool wait_zero(std::atomic<std::int64_t> &counter, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (counter.load(std::memory_order_acquire) > 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return true;
 }
 
 std::chrono::milliseconds control_timeout() noexcept

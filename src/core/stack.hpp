@@ -108,6 +108,9 @@ bool run_on_worker(std::function<void()> fn);
 bool wait_for(completion &c, NDIS_STATUS *status, const char *what, const std::string &who,
               const void *object = nullptr);
 
+// Waits (polling) until `counter` is zero; false when `timeout` passed first.
+bool wait_zero(std::atomic<std::int64_t> &counter, std::chrono::milliseconds timeout);
+
 // How long the control thread waits for a driver to finish a pended operation.
 std::chrono::milliseconds control_timeout() noexcept;
 void set_control_timeout(std::chrono::milliseconds timeout) noexcept;

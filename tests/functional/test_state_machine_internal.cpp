@@ -289,6 +289,7 @@ TEST(Reset, ST16_NdisSixThirtyMiniportMustNotHoldSendsAcrossAReset)
     manual.completer = Completer::Manual;
     a->set_policy(manual);
     mp.reset_flushes.store(false);
+    core::set_control_timeout(300ms); // how long the runtime gives held sends (the fixture restores it)
     b->send({.nbls = 2});
     ASSERT_TRUE(a->wait_pending(2));
     {
