@@ -33,6 +33,7 @@
 #include <pcap/pcap.h>
 
 #include "builtin_drivers.h"
+#include "common/protocol_common.h"
 #include "protocol/capture/capture.h"
 
 #define CAPTURE_TAG 'ipaC'
@@ -62,11 +63,7 @@ typedef struct _CAPTURE_RECORD {
 typedef struct _CAPTURE_BINDING {
     NDIS_HANDLE BindingHandle;
     PCAPTURE_RECORD Record;
-    NDIS_EVENT OpenCloseEvent;
-    NDIS_STATUS OpenCloseStatus;
-    NDIS_EVENT OidEvent;
-    NDIS_STATUS OidStatus;
-    NDIS_OID_REQUEST OidRequest;
+    PROTOCOL_REQUEST_WAIT Wait; /* open, OID and close requests that pend */
     ULONG PacketFilter;
 
     NDIS_SPIN_LOCK Lock; /* Dead, Dumper, Buffer */
@@ -135,40 +132,7 @@ static BOOLEAN CaptureWordEquals(PCSTR Text, ULONG Length, PCSTR Word)
 
 /* ---- Configuration ------------------------------------------------------------------------ */
 
-static NDIS_HANDLE CaptureOpenConfiguration(NDIS_HANDLE Handle)
-{
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Handle;
-    return NdisOpenConfigurationEx(&co, &config) == NDIS_STATUS_SUCCESS ? config : NULL;
-}
-
 /* The parameter from the binding's table, else the driver's; NULL when neither has it. */
-static PNDIS_CONFIGURATION_PARAMETER CaptureReadParameter(NDIS_HANDLE BindingConfig,
-                                                          NDIS_HANDLE DriverConfig,
-                                                          PNDIS_STRING Keyword,
-                                                          NDIS_PARAMETER_TYPE Type)
-{
-    NDIS_STATUS status;
-    PNDIS_CONFIGURATION_PARAMETER value = NULL;
-    if (BindingConfig != NULL) {
-        NdisReadConfiguration(&status, &value, BindingConfig, Keyword, Type);
-        if (status == NDIS_STATUS_SUCCESS) {
-            return value;
-        }
-    }
-    if (DriverConfig != NULL) {
-        NdisReadConfiguration(&status, &value, DriverConfig, Keyword, Type);
-        if (status == NDIS_STATUS_SUCCESS) {
-            return value;
-        }
-    }
-    return NULL;
-}
 
 /* UTF-16 to UTF-8 (a lone surrogate becomes U+FFFD); FALSE when it does not fit. */
 static BOOLEAN CaptureToUtf8(PCUNICODE_STRING Text, PCHAR Out, ULONG Size)
@@ -298,13 +262,13 @@ static BOOLEAN CaptureReadConfiguration(PCAPTURE_BINDING Binding, ULONG Supporte
 {
     NDIS_STRING pathKey = NDIS_STRING_CONST("path");
     NDIS_STRING filterKey = NDIS_STRING_CONST("filter");
-    NDIS_HANDLE bindingConfig = CaptureOpenConfiguration(Binding->BindingHandle);
-    NDIS_HANDLE driverConfig = CaptureOpenConfiguration(g_CaptureProtocolHandle);
+    NDIS_HANDLE bindingConfig = ProtocolOpenConfiguration(Binding->BindingHandle);
+    NDIS_HANDLE driverConfig = ProtocolOpenConfiguration(g_CaptureProtocolHandle);
     PCSTR name = Binding->Record->AdapterName;
     PNDIS_CONFIGURATION_PARAMETER value;
     BOOLEAN ok = TRUE;
 
-    value = CaptureReadParameter(bindingConfig, driverConfig, &pathKey, NdisParameterString);
+    value = ProtocolReadParameter(bindingConfig, driverConfig, &pathKey, NdisParameterString);
     if (value == NULL || value->ParameterType != NdisParameterString) {
         DbgPrint("capture %s: no path parameter (the pcap file to write)\n", name);
         ok = FALSE;
@@ -322,9 +286,9 @@ static BOOLEAN CaptureReadConfiguration(PCAPTURE_BINDING Binding, ULONG Supporte
                                 NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_ALL_MULTICAST;
     }
     /* An integer, or (when it is not one) a string of names. */
-    value = CaptureReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterInteger);
+    value = ProtocolReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterInteger);
     if (value == NULL) {
-        value = CaptureReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterString);
+        value = ProtocolReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterString);
     }
     if (value != NULL && value->ParameterType == NdisParameterInteger) {
         Binding->PacketFilter = value->ParameterData.IntegerData;
@@ -432,8 +396,8 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS CaptureGetStats(const char *AdapterName, CAPTU
 
 static VOID CaptureReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
                                          PNET_BUFFER_LIST NetBufferLists,
-                                         NDIS_PORT_NUMBER PortNumber,
-                                         ULONG NumberOfNetBufferLists, ULONG ReceiveFlags)
+                                         NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
+                                         ULONG ReceiveFlags)
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
     LONG64 frames = 0, written = 0, bytes = 0, truncated = 0, unreadable = 0;
@@ -463,9 +427,9 @@ static VOID CaptureReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
                 continue;
             }
             /* In place when contiguous; gathered from the MDLs into Buffer otherwise. */
-            data = caplen == 0 ? binding->Buffer
-                               : (const UCHAR *)NdisGetDataBuffer(nb, caplen, binding->Buffer,
-                                                                  1, 0);
+            data = caplen == 0
+                       ? binding->Buffer
+                       : (const UCHAR *)NdisGetDataBuffer(nb, caplen, binding->Buffer, 1, 0);
             if (data == NULL) {
                 ++unreadable;
                 continue;
@@ -489,10 +453,9 @@ static VOID CaptureReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
     if (NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) {
         return; /* PS-23: the NBLs are the miniport's again when we return */
     }
-    NdisReturnNetBufferLists(binding->BindingHandle, NetBufferLists,
-                             NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags)
-                                 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL
-                                 : 0);
+    NdisReturnNetBufferLists(
+        binding->BindingHandle, NetBufferLists,
+        NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags) ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0);
 }
 
 static VOID CaptureSendNetBufferListsComplete(NDIS_HANDLE ProtocolBindingContext,
@@ -510,15 +473,13 @@ static VOID CaptureSendNetBufferListsComplete(NDIS_HANDLE ProtocolBindingContext
 static VOID CaptureOpenAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status)
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = Status;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, Status);
 }
 
 static VOID CaptureCloseAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext)
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = NDIS_STATUS_SUCCESS;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, NDIS_STATUS_SUCCESS);
 }
 
 static VOID CaptureOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
@@ -526,8 +487,7 @@ static VOID CaptureOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
     UNREFERENCED_PARAMETER(OidRequest);
-    binding->OidStatus = Status;
-    NdisSetEvent(&binding->OidEvent);
+    ProtocolOidCompleted(&binding->Wait, Status);
 }
 
 static VOID CaptureStatusEx(NDIS_HANDLE ProtocolBindingContext,
@@ -539,34 +499,14 @@ static VOID CaptureStatusEx(NDIS_HANDLE ProtocolBindingContext,
 
 static NDIS_STATUS CaptureSetPacketFilter(PCAPTURE_BINDING Binding)
 {
-    NDIS_STATUS status;
-    NdisZeroMemory(&Binding->OidRequest, sizeof Binding->OidRequest);
-    Binding->OidRequest.Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST;
-    Binding->OidRequest.Header.Revision = NDIS_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.RequestType = NdisRequestSetInformation;
-    Binding->OidRequest.PortNumber = NDIS_DEFAULT_PORT_NUMBER;
-    Binding->OidRequest.DATA.SET_INFORMATION.Oid = OID_GEN_CURRENT_PACKET_FILTER;
-    Binding->OidRequest.DATA.SET_INFORMATION.InformationBuffer = &Binding->PacketFilter;
-    Binding->OidRequest.DATA.SET_INFORMATION.InformationBufferLength = sizeof(ULONG);
-    NdisResetEvent(&Binding->OidEvent);
-    status = NdisOidRequest(Binding->BindingHandle, &Binding->OidRequest);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OidEvent, 0);
-        status = Binding->OidStatus;
-    }
-    return status;
+    return ProtocolOidRequest(Binding->BindingHandle, &Binding->Wait, NdisRequestSetInformation,
+                              OID_GEN_CURRENT_PACKET_FILTER, &Binding->PacketFilter, sizeof(ULONG));
 }
 
 /* Closes the file and the adapter, frees the binding. */
 static VOID CaptureCloseAndFree(PCAPTURE_BINDING Binding)
 {
-    NDIS_STATUS status;
-    NdisResetEvent(&Binding->OpenCloseEvent);
-    status = NdisCloseAdapterEx(Binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OpenCloseEvent, 0);
-    }
+    ProtocolCloseAdapter(Binding->BindingHandle, &Binding->Wait);
     /* No receive can run now: the binding is closed. */
     if (Binding->Dumper != NULL) {
         pcap_dump_close(Binding->Dumper);
@@ -587,24 +527,14 @@ static NDIS_STATUS CaptureBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_
                                         PNDIS_BIND_PARAMETERS BindParameters)
 {
     PCAPTURE_BINDING binding;
-    NDIS_OPEN_PARAMETERS open;
-    NDIS_MEDIUM media[1] = {NdisMedium802_3};
-    UINT selected = 0;
     CHAR name[CAPTURE_MAX_ADAPTER_NAME];
     NDIS_STATUS status;
-    ULONG i;
 
     UNREFERENCED_PARAMETER(ProtocolDriverContext);
     if (BindParameters->MediaType != NdisMedium802_3) {
         return NDIS_STATUS_UNSUPPORTED_MEDIA;
     }
-    for (i = 0; BindParameters->AdapterName != NULL && i + 1 < sizeof name &&
-                i < BindParameters->AdapterName->Length / sizeof(WCHAR);
-         ++i) {
-        const WCHAR c = BindParameters->AdapterName->Buffer[i];
-        name[i] = (c >= 0x20 && c < 0x7F) ? (CHAR)c : '?';
-    }
-    name[i] = '\0';
+    ProtocolAdapterNameToAscii(BindParameters->AdapterName, name, sizeof name);
 
     binding = (PCAPTURE_BINDING)NdisAllocateMemoryWithTagPriority(
         g_CaptureProtocolHandle, sizeof(CAPTURE_BINDING), CAPTURE_TAG, NormalPoolPriority);
@@ -617,24 +547,11 @@ static NDIS_STATUS CaptureBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_
         NdisFreeMemoryWithTagPriority(g_CaptureProtocolHandle, binding, CAPTURE_TAG);
         return NDIS_STATUS_RESOURCES;
     }
-    NdisInitializeEvent(&binding->OpenCloseEvent);
-    NdisInitializeEvent(&binding->OidEvent);
+    ProtocolRequestWaitInitialize(&binding->Wait);
     NdisAllocateSpinLock(&binding->Lock);
 
-    NdisZeroMemory(&open, sizeof open);
-    open.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS;
-    open.Header.Revision = NDIS_OPEN_PARAMETERS_REVISION_1;
-    open.Header.Size = NDIS_SIZEOF_OPEN_PARAMETERS_REVISION_1;
-    open.AdapterName = BindParameters->AdapterName;
-    open.MediumArray = media;
-    open.MediumArraySize = 1;
-    open.SelectedMediumIndex = &selected;
-    status = NdisOpenAdapterEx(g_CaptureProtocolHandle, binding, &open, BindContext,
-                               &binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&binding->OpenCloseEvent, 0);
-        status = binding->OpenCloseStatus;
-    }
+    status = ProtocolOpenAdapter(g_CaptureProtocolHandle, binding, BindContext, BindParameters,
+                                 &binding->Wait, &binding->BindingHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         NdisFreeSpinLock(&binding->Lock);
         NdisFreeMemoryWithTagPriority(g_CaptureProtocolHandle, binding, CAPTURE_TAG);
@@ -754,15 +671,7 @@ NTSTATUS CaptureProtocolDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING
     NdisAllocateSpinLock(&g_CaptureLock);
     InitializeListHead(&g_CaptureRecords);
 
-    NdisZeroMemory(&pc, sizeof pc);
-    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
-    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.MajorNdisVersion = NDIS_PROTOCOL_MAJOR_VERSION;
-    pc.MinorNdisVersion = NDIS_PROTOCOL_MINOR_VERSION;
-    pc.MajorDriverVersion = 1;
-    pc.MinorDriverVersion = 0;
-    pc.Name = g_CaptureName;
+    ProtocolInitializeCharacteristics(&pc, &g_CaptureName);
     pc.BindAdapterHandlerEx = CaptureBindAdapterEx;
     pc.UnbindAdapterHandlerEx = CaptureUnbindAdapterEx;
     pc.OpenAdapterCompleteHandlerEx = CaptureOpenAdapterCompleteEx;
