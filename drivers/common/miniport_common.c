@@ -75,19 +75,6 @@ NDIS_STATUS EthernetSetAdapterAttributes(NDIS_HANDLE MiniportAdapterHandle,
                                       (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
 }
 
-NDIS_HANDLE MiniportOpenConfiguration(NDIS_HANDLE MiniportAdapterHandle)
-{
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
-
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = MiniportAdapterHandle;
-    return NdisOpenConfigurationEx(&co, &config) == NDIS_STATUS_SUCCESS ? config : NULL;
-}
-
 ULONG MiniportReadUlong(NDIS_HANDLE Config, PNDIS_STRING Key, ULONG Default, ULONG Min, ULONG Max,
                         PCSTR Driver, ULONG Number)
 {

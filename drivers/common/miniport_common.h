@@ -1,7 +1,7 @@
 /*
  * miniport_common.h — what the built-in Ethernet (802.3) miniports do the same way: fill
  * NDIS_MINIPORT_DRIVER_CHARACTERISTICS (header, versions), set an adapter's registration and
- * general attributes, open and read the adapter's configuration, and answer the handlers that
+ * general attributes, read an integer parameter of the adapter, and answer the handlers that
  * have nothing to do.
  *
  * Abstract
@@ -16,16 +16,17 @@
  *   between the drivers (ETHERNET_ADAPTER_ATTRIBUTES). The current link speed is the
  *   LinkSpeed while connected and NDIS_LINK_SPEED_UNKNOWN otherwise. It returns the status of
  *   the first call that fails.
- *   MiniportOpenConfiguration opens the adapter's parameters (NdisOpenConfigurationEx);
- *   MiniportReadUlong reads an integer parameter, falling back to a default (with a DbgPrint
- *   "<driver><n>: <key> <value> out of range <min>..<max>, using <default>") when it is out of
- *   range. Written only against <ndis.h>, like the drivers that use it.
+ *   MiniportReadUlong reads an integer parameter (from a table DriverOpenConfiguration opened),
+ *   falling back to a default, with a DbgPrint "<driver><n>: <key> <value> out of range
+ *   <min>..<max>, using <default>" when it is out of range. Written only against <ndis.h>, like
+ *   the drivers that use it.
  */
 #ifndef OPENNDIS_DRIVERS_MINIPORT_COMMON_H
 #define OPENNDIS_DRIVERS_MINIPORT_COMMON_H
 
 #include <ndis.h>
 
+#include "common/driver_config.h"
 #include "common/ethernet_oid.h"
 
 /* The MAC options every built-in Ethernet miniport reports (general attributes and
@@ -59,9 +60,6 @@ VOID MiniportInitializeCharacteristics(_Out_ PNDIS_MINIPORT_DRIVER_CHARACTERISTI
 NDIS_STATUS EthernetSetAdapterAttributes(_In_ NDIS_HANDLE MiniportAdapterHandle,
                                          _In_ NDIS_HANDLE MiniportAdapterContext,
                                          _In_ const ETHERNET_ADAPTER_ATTRIBUTES *Attributes);
-
-/* The adapter's configuration handle, or NULL when it cannot be opened. */
-NDIS_HANDLE MiniportOpenConfiguration(_In_ NDIS_HANDLE MiniportAdapterHandle);
 
 /* The integer parameter Key, or Default when it is absent or outside Min … Max (the latter said
  * with DbgPrint, naming the adapter as Driver followed by Number, e.g. "tap2"). */

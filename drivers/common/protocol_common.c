@@ -103,19 +103,6 @@ VOID ProtocolOidCompleted(PPROTOCOL_REQUEST_WAIT Wait, NDIS_STATUS Status)
     NdisSetEvent(&Wait->OidEvent);
 }
 
-NDIS_HANDLE ProtocolOpenConfiguration(NDIS_HANDLE Handle)
-{
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
-
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Handle;
-    return NdisOpenConfigurationEx(&co, &config) == NDIS_STATUS_SUCCESS ? config : NULL;
-}
-
 PNDIS_CONFIGURATION_PARAMETER ProtocolReadParameter(NDIS_HANDLE BindingConfig,
                                                     NDIS_HANDLE DriverConfig, PNDIS_STRING Keyword,
                                                     NDIS_PARAMETER_TYPE Type)
@@ -147,4 +134,25 @@ VOID ProtocolAdapterNameToAscii(PCNDIS_STRING Name, PCHAR Out, ULONG Size)
         Out[i] = (c >= 0x20 && c < 0x7F) ? (CHAR)c : '?';
     }
     Out[i] = '\0';
+}
+
+CHAR ProtocolLower(CHAR c)
+{
+    return (c >= 'A' && c <= 'Z') ? (CHAR)(c - 'A' + 'a') : c;
+}
+
+BOOLEAN ProtocolNameEquals(PCSTR A, PCSTR B)
+{
+    while (*A != '\0' && ProtocolLower(*A) == ProtocolLower(*B)) {
+        ++A;
+        ++B;
+    }
+    return *A == '\0' && *B == '\0';
+}
+
+VOID ProtocolIgnoreStatus(NDIS_HANDLE ProtocolBindingContext,
+                          PNDIS_STATUS_INDICATION StatusIndication)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(StatusIndication);
 }

@@ -2,7 +2,7 @@
  * protocol_common.h — what the built-in protocol drivers (pktgen, responder, capture) do the
  * same way around a binding: fill NDIS_PROTOCOL_DRIVER_CHARACTERISTICS (header, versions,
  * name), open the adapter inside ProtocolBindAdapterEx, make an OID request, close the adapter
- * — each waiting when NDIS pends it — and open and read their parameters.
+ * — each waiting when NDIS pends it —, read their parameters and compare adapter names.
  *
  * Abstract
  *   A binding keeps one PROTOCOL_REQUEST_WAIT (initialized with ProtocolRequestWaitInitialize)
@@ -14,16 +14,19 @@
  *   forwards the status with ProtocolOpenCloseCompleted or ProtocolOidCompleted, and returns
  *   that status. One request of each kind at a time per binding (the bind, unbind and PnP
  *   handlers of one binding are not called at once).
- *   ProtocolOpenConfiguration opens a handle's parameters (NDIS_HANDLE of the protocol or of a
- *   binding), NULL when there are none; ProtocolReadParameter reads one from the binding's
- *   table, else the driver's. ProtocolAdapterNameToAscii renders an adapter name for
- *   messages and statistics records ('?' for what is not printable ASCII).
+ *   ProtocolReadParameter reads a parameter from the binding's table, else the driver's (both
+ *   opened with DriverOpenConfiguration). ProtocolAdapterNameToAscii renders an adapter name
+ *   for messages and statistics records ('?' for what is not printable ASCII);
+ *   ProtocolNameEquals compares two such names ignoring case. ProtocolIgnoreStatus is the
+ *   ProtocolStatusEx of a protocol that acts on no status indication.
  *   Written only against <ndis.h>, like the drivers that use it.
  */
 #ifndef OPENNDIS_DRIVERS_PROTOCOL_COMMON_H
 #define OPENNDIS_DRIVERS_PROTOCOL_COMMON_H
 
 #include <ndis.h>
+
+#include "common/driver_config.h"
 
 typedef struct _PROTOCOL_REQUEST_WAIT {
     NDIS_EVENT OpenCloseEvent;
@@ -59,14 +62,19 @@ VOID ProtocolOpenCloseCompleted(_Inout_ PPROTOCOL_REQUEST_WAIT Wait, _In_ NDIS_S
 /* From ProtocolOidRequestComplete. */
 VOID ProtocolOidCompleted(_Inout_ PPROTOCOL_REQUEST_WAIT Wait, _In_ NDIS_STATUS Status);
 
-NDIS_HANDLE ProtocolOpenConfiguration(_In_ NDIS_HANDLE Handle);
-
 /* The parameter from the binding's table, else the driver's; NULL when neither has it (either
  * handle may be NULL). */
 PNDIS_CONFIGURATION_PARAMETER ProtocolReadParameter(_In_opt_ NDIS_HANDLE BindingConfig,
                                                     _In_opt_ NDIS_HANDLE DriverConfig,
                                                     _In_ PNDIS_STRING Keyword,
                                                     _In_ NDIS_PARAMETER_TYPE Type);
+
+/* ASCII lower case; ProtocolNameEquals compares NUL-terminated ASCII names ignoring case. */
+CHAR ProtocolLower(_In_ CHAR c);
+BOOLEAN ProtocolNameEquals(_In_ PCSTR A, _In_ PCSTR B);
+
+/* ProtocolStatusEx for a protocol that acts on no status indication. */
+PROTOCOL_STATUS_EX ProtocolIgnoreStatus;
 
 /* Name (may be NULL: "") as NUL-terminated ASCII in Out (Size bytes), cut to fit. */
 VOID ProtocolAdapterNameToAscii(_In_opt_ PCNDIS_STRING Name, _Out_writes_(Size) PCHAR Out,

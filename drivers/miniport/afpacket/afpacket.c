@@ -741,7 +741,7 @@ static BOOLEAN AfpReadConfiguration(PAFP_ADAPTER Adapter)
     NDIS_STRING ifnameKey = NDIS_STRING_CONST("ifname");
     BOOLEAN ok = FALSE;
 
-    config = MiniportOpenConfiguration(Adapter->MiniportAdapterHandle);
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
     if (config == NULL) {
         DbgPrint("afpacket%lu: cannot open the adapter's configuration\n", Adapter->Number);
         return FALSE;

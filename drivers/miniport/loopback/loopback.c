@@ -509,7 +509,7 @@ static VOID LbReadConfiguration(PLB_ADAPTER Adapter)
     Adapter->PairKey.Length = 0;
     Adapter->PairKey.MaximumLength = sizeof(Adapter->PairKeyBuffer);
 
-    config = MiniportOpenConfiguration(Adapter->MiniportAdapterHandle);
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
     if (config == NULL) {
         return;
     }

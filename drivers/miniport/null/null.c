@@ -492,7 +492,7 @@ static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
     Adapter->Deferred = FALSE;
     Adapter->BatchSize = NULL_DEFAULT_BATCH;
 
-    config = MiniportOpenConfiguration(Adapter->MiniportAdapterHandle);
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
     if (config == NULL) {
         return;
     }

@@ -608,7 +608,7 @@ static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter)
     NdisMoveMemory(Adapter->IfName, "ndis%d", sizeof "ndis%d");
     Adapter->Up = 1;
     Adapter->RxBuffers = TAP_DEFAULT_RX_BUFFERS;
-    config = MiniportOpenConfiguration(Adapter->MiniportAdapterHandle);
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
     if (config == NULL) {
         Adapter->RxLowWater = Adapter->RxBuffers / 8;
         return TRUE; /* all defaults */

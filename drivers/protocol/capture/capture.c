@@ -86,7 +86,6 @@ static PROTOCOL_OPEN_ADAPTER_COMPLETE_EX CaptureOpenAdapterCompleteEx;
 static PROTOCOL_CLOSE_ADAPTER_COMPLETE_EX CaptureCloseAdapterCompleteEx;
 static PROTOCOL_NET_PNP_EVENT CaptureNetPnPEvent;
 static PROTOCOL_OID_REQUEST_COMPLETE CaptureOidRequestComplete;
-static PROTOCOL_STATUS_EX CaptureStatusEx;
 static PROTOCOL_RECEIVE_NET_BUFFER_LISTS CaptureReceiveNetBufferLists;
 static PROTOCOL_SEND_NET_BUFFER_LISTS_COMPLETE CaptureSendNetBufferListsComplete;
 
@@ -104,26 +103,12 @@ static VOID CaptureAdd(PCAPTURE_RECORD Record, CAPTURE_COUNTER Counter, LONG64 V
     }
 }
 
-static CHAR CaptureLower(CHAR c)
-{
-    return (c >= 'A' && c <= 'Z') ? (CHAR)(c - 'A' + 'a') : c;
-}
-
-static BOOLEAN CaptureNameEquals(PCSTR A, PCSTR B)
-{
-    while (*A != '\0' && CaptureLower(*A) == CaptureLower(*B)) {
-        ++A;
-        ++B;
-    }
-    return *A == '\0' && *B == '\0';
-}
-
 /* Text[0 … Length) equals Word (lower case), ignoring case. */
 static BOOLEAN CaptureWordEquals(PCSTR Text, ULONG Length, PCSTR Word)
 {
     ULONG i;
     for (i = 0; i < Length; ++i) {
-        if (Word[i] == '\0' || CaptureLower(Text[i]) != Word[i]) {
+        if (Word[i] == '\0' || ProtocolLower(Text[i]) != Word[i]) {
             return FALSE;
         }
     }
@@ -226,12 +211,12 @@ static BOOLEAN CaptureParseFilter(PCSTR Text, PULONG Filter)
         if (!known) {
             /* a number: decimal, or hexadecimal after 0x */
             ULONG value = 0, base = 10, k = start, digits = 0;
-            if (length > 2 && Text[k] == '0' && CaptureLower(Text[k + 1]) == 'x') {
+            if (length > 2 && Text[k] == '0' && ProtocolLower(Text[k + 1]) == 'x') {
                 base = 16;
                 k += 2;
             }
             for (; k < position; ++k) {
-                const CHAR c = CaptureLower(Text[k]);
+                const CHAR c = ProtocolLower(Text[k]);
                 ULONG d;
                 if (c >= '0' && c <= '9') {
                     d = (ULONG)(c - '0');
@@ -262,8 +247,8 @@ static BOOLEAN CaptureReadConfiguration(PCAPTURE_BINDING Binding, ULONG Supporte
 {
     NDIS_STRING pathKey = NDIS_STRING_CONST("path");
     NDIS_STRING filterKey = NDIS_STRING_CONST("filter");
-    NDIS_HANDLE bindingConfig = ProtocolOpenConfiguration(Binding->BindingHandle);
-    NDIS_HANDLE driverConfig = ProtocolOpenConfiguration(g_CaptureProtocolHandle);
+    NDIS_HANDLE bindingConfig = DriverOpenConfiguration(Binding->BindingHandle);
+    NDIS_HANDLE driverConfig = DriverOpenConfiguration(g_CaptureProtocolHandle);
     PCSTR name = Binding->Record->AdapterName;
     PNDIS_CONFIGURATION_PARAMETER value;
     BOOLEAN ok = TRUE;
@@ -328,7 +313,7 @@ static PCAPTURE_RECORD CaptureGetRecord(PCSTR AdapterName)
     NdisAcquireSpinLock(&g_CaptureLock);
     for (entry = g_CaptureRecords.Flink; entry != &g_CaptureRecords; entry = entry->Flink) {
         PCAPTURE_RECORD r = CONTAINING_RECORD(entry, CAPTURE_RECORD, Link);
-        if (CaptureNameEquals(r->AdapterName, AdapterName)) {
+        if (ProtocolNameEquals(r->AdapterName, AdapterName)) {
             record = r;
             break;
         }
@@ -371,7 +356,7 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS CaptureGetStats(const char *AdapterName, CAPTU
     NdisAcquireSpinLock(&g_CaptureLock);
     for (entry = g_CaptureRecords.Flink; entry != &g_CaptureRecords; entry = entry->Flink) {
         PCAPTURE_RECORD r = CONTAINING_RECORD(entry, CAPTURE_RECORD, Link);
-        if (!CaptureNameEquals(r->AdapterName, AdapterName)) {
+        if (!ProtocolNameEquals(r->AdapterName, AdapterName)) {
             continue;
         }
         NdisZeroMemory(Stats, sizeof *Stats);
@@ -488,13 +473,6 @@ static VOID CaptureOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
     UNREFERENCED_PARAMETER(OidRequest);
     ProtocolOidCompleted(&binding->Wait, Status);
-}
-
-static VOID CaptureStatusEx(NDIS_HANDLE ProtocolBindingContext,
-                            PNDIS_STATUS_INDICATION StatusIndication)
-{
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    UNREFERENCED_PARAMETER(StatusIndication);
 }
 
 static NDIS_STATUS CaptureSetPacketFilter(PCAPTURE_BINDING Binding)
@@ -678,7 +656,7 @@ NTSTATUS CaptureProtocolDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING
     pc.CloseAdapterCompleteHandlerEx = CaptureCloseAdapterCompleteEx;
     pc.NetPnPEventHandler = CaptureNetPnPEvent;
     pc.OidRequestCompleteHandler = CaptureOidRequestComplete;
-    pc.StatusHandlerEx = CaptureStatusEx;
+    pc.StatusHandlerEx = ProtocolIgnoreStatus;
     pc.ReceiveNetBufferListsHandler = CaptureReceiveNetBufferLists;
     pc.SendNetBufferListsCompleteHandler = CaptureSendNetBufferListsComplete;
     status = NdisRegisterProtocolDriver(NULL, &pc, &g_CaptureProtocolHandle);

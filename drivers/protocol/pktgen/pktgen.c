@@ -174,7 +174,6 @@ static PROTOCOL_OPEN_ADAPTER_COMPLETE_EX PktgenOpenAdapterCompleteEx;
 static PROTOCOL_CLOSE_ADAPTER_COMPLETE_EX PktgenCloseAdapterCompleteEx;
 static PROTOCOL_NET_PNP_EVENT PktgenNetPnPEvent;
 static PROTOCOL_OID_REQUEST_COMPLETE PktgenOidRequestComplete;
-static PROTOCOL_STATUS_EX PktgenStatusEx;
 static PROTOCOL_RECEIVE_NET_BUFFER_LISTS PktgenReceiveNetBufferLists;
 static PROTOCOL_SEND_NET_BUFFER_LISTS_COMPLETE PktgenSendNetBufferListsComplete;
 static NDIS_IO_WORKITEM_FUNCTION PktgenWorker;
@@ -201,20 +200,6 @@ static UCHAR PktgenPattern(ULONG Offset)
 static ULONG64 PktgenNow100ns(VOID)
 {
     return (ULONG64)KeQueryPerformanceCounter(NULL).QuadPart; /* 10 MHz */
-}
-
-static CHAR PktgenLower(CHAR c)
-{
-    return (c >= 'A' && c <= 'Z') ? (CHAR)(c - 'A' + 'a') : c;
-}
-
-static BOOLEAN PktgenNameEquals(PCSTR A, PCSTR B)
-{
-    while (*A != '\0' && PktgenLower(*A) == PktgenLower(*B)) {
-        ++A;
-        ++B;
-    }
-    return *A == '\0' && *B == '\0';
 }
 
 /* Appends text / a decimal number to Buffer (size Size), always NUL-terminated. */
@@ -323,8 +308,8 @@ static VOID PktgenReadConfiguration(PPKTGEN_BINDING Binding)
     NDIS_STRING maxOutstanding = NDIS_STRING_CONST("MaxOutstanding");
     NDIS_STRING destination = NDIS_STRING_CONST("Destination");
     NDIS_STRING transmit = NDIS_STRING_CONST("Transmit");
-    NDIS_HANDLE bindingConfig = ProtocolOpenConfiguration(Binding->BindingHandle);
-    NDIS_HANDLE driverConfig = ProtocolOpenConfiguration(g_PktgenProtocolHandle);
+    NDIS_HANDLE bindingConfig = DriverOpenConfiguration(Binding->BindingHandle);
+    NDIS_HANDLE driverConfig = DriverOpenConfiguration(g_PktgenProtocolHandle);
     PNDIS_CONFIGURATION_PARAMETER value;
     ULONG i;
 
@@ -384,7 +369,7 @@ static PPKTGEN_RECORD PktgenGetRecord(PCSTR AdapterName)
     NdisAcquireSpinLock(&g_PktgenLock);
     for (entry = g_PktgenRecords.Flink; entry != &g_PktgenRecords; entry = entry->Flink) {
         PPKTGEN_RECORD r = CONTAINING_RECORD(entry, PKTGEN_RECORD, Link);
-        if (PktgenNameEquals(r->AdapterName, AdapterName)) {
+        if (ProtocolNameEquals(r->AdapterName, AdapterName)) {
             record = r;
             break;
         }
@@ -427,7 +412,7 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS PktgenGetStats(const char *AdapterName, PKTGEN
     NdisAcquireSpinLock(&g_PktgenLock);
     for (entry = g_PktgenRecords.Flink; entry != &g_PktgenRecords; entry = entry->Flink) {
         PPKTGEN_RECORD r = CONTAINING_RECORD(entry, PKTGEN_RECORD, Link);
-        if (!PktgenNameEquals(r->AdapterName, AdapterName)) {
+        if (!ProtocolNameEquals(r->AdapterName, AdapterName)) {
             continue;
         }
         *Stats = r->Config;
@@ -1059,13 +1044,6 @@ static VOID PktgenOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
     ProtocolOidCompleted(&binding->Wait, Status);
 }
 
-static VOID PktgenStatusEx(NDIS_HANDLE ProtocolBindingContext,
-                           PNDIS_STATUS_INDICATION StatusIndication)
-{
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    UNREFERENCED_PARAMETER(StatusIndication);
-}
-
 /* Directed, broadcast and all-multicast frames, so that pktgen frames reach us. */
 static NDIS_STATUS PktgenSetPacketFilter(PPKTGEN_BINDING Binding)
 {
@@ -1306,7 +1284,7 @@ NTSTATUS PktgenProtocolDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING 
     pc.CloseAdapterCompleteHandlerEx = PktgenCloseAdapterCompleteEx;
     pc.NetPnPEventHandler = PktgenNetPnPEvent;
     pc.OidRequestCompleteHandler = PktgenOidRequestComplete;
-    pc.StatusHandlerEx = PktgenStatusEx;
+    pc.StatusHandlerEx = ProtocolIgnoreStatus;
     pc.ReceiveNetBufferListsHandler = PktgenReceiveNetBufferLists;
     pc.SendNetBufferListsCompleteHandler = PktgenSendNetBufferListsComplete;
     status = NdisRegisterProtocolDriver(NULL, &pc, &g_PktgenProtocolHandle);

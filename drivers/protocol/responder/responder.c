@@ -157,7 +157,6 @@ static PROTOCOL_OPEN_ADAPTER_COMPLETE_EX ResponderOpenAdapterCompleteEx;
 static PROTOCOL_CLOSE_ADAPTER_COMPLETE_EX ResponderCloseAdapterCompleteEx;
 static PROTOCOL_NET_PNP_EVENT ResponderNetPnPEvent;
 static PROTOCOL_OID_REQUEST_COMPLETE ResponderOidRequestComplete;
-static PROTOCOL_STATUS_EX ResponderStatusEx;
 static PROTOCOL_RECEIVE_NET_BUFFER_LISTS ResponderReceiveNetBufferLists;
 static PROTOCOL_SEND_NET_BUFFER_LISTS_COMPLETE ResponderSendNetBufferListsComplete;
 
@@ -173,20 +172,6 @@ static VOID ResponderAdd(PRESPONDER_RECORD Record, RESPONDER_COUNTER Counter, LO
     if (Value != 0) {
         InterlockedAdd64(&Record->Counters[Counter], Value);
     }
-}
-
-static CHAR ResponderLower(CHAR c)
-{
-    return (c >= 'A' && c <= 'Z') ? (CHAR)(c - 'A' + 'a') : c;
-}
-
-static BOOLEAN ResponderNameEquals(PCSTR A, PCSTR B)
-{
-    while (*A != '\0' && ResponderLower(*A) == ResponderLower(*B)) {
-        ++A;
-        ++B;
-    }
-    return *A == '\0' && *B == '\0';
 }
 
 static BOOLEAN ResponderEqual(const UCHAR *A, const UCHAR *B, ULONG Length)
@@ -348,7 +333,7 @@ static LONG ResponderHexDigit(CHAR c)
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
-    c = ResponderLower(c);
+    c = ProtocolLower(c);
     if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
     }
@@ -422,8 +407,8 @@ static BOOLEAN ResponderReadConfiguration(PRESPONDER_BINDING Binding)
 {
     NDIS_STRING ipv4 = NDIS_STRING_CONST("ipv4");
     NDIS_STRING ipv6 = NDIS_STRING_CONST("ipv6");
-    NDIS_HANDLE bindingConfig = ProtocolOpenConfiguration(Binding->BindingHandle);
-    NDIS_HANDLE driverConfig = ProtocolOpenConfiguration(g_ResponderProtocolHandle);
+    NDIS_HANDLE bindingConfig = DriverOpenConfiguration(Binding->BindingHandle);
+    NDIS_HANDLE driverConfig = DriverOpenConfiguration(g_ResponderProtocolHandle);
     CHAR text[RESPONDER_TEXT_MAX];
     BOOLEAN ok = TRUE;
 
@@ -473,7 +458,7 @@ static PRESPONDER_RECORD ResponderGetRecord(PCSTR AdapterName)
     NdisAcquireSpinLock(&g_ResponderLock);
     for (entry = g_ResponderRecords.Flink; entry != &g_ResponderRecords; entry = entry->Flink) {
         PRESPONDER_RECORD r = CONTAINING_RECORD(entry, RESPONDER_RECORD, Link);
-        if (ResponderNameEquals(r->AdapterName, AdapterName)) {
+        if (ProtocolNameEquals(r->AdapterName, AdapterName)) {
             record = r;
             break;
         }
@@ -516,7 +501,7 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS ResponderGetStats(const char *AdapterName, RES
     NdisAcquireSpinLock(&g_ResponderLock);
     for (entry = g_ResponderRecords.Flink; entry != &g_ResponderRecords; entry = entry->Flink) {
         PRESPONDER_RECORD r = CONTAINING_RECORD(entry, RESPONDER_RECORD, Link);
-        if (!ResponderNameEquals(r->AdapterName, AdapterName)) {
+        if (!ProtocolNameEquals(r->AdapterName, AdapterName)) {
             continue;
         }
         *Stats = r->Config;
@@ -1057,13 +1042,6 @@ static VOID ResponderOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
     ProtocolOidCompleted(&binding->Wait, Status);
 }
 
-static VOID ResponderStatusEx(NDIS_HANDLE ProtocolBindingContext,
-                              PNDIS_STATUS_INDICATION StatusIndication)
-{
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    UNREFERENCED_PARAMETER(StatusIndication);
-}
-
 /* The packet filter and, for IPv6, the multicast MACs neighbour discovery needs. */
 static VOID ResponderSetFilters(PRESPONDER_BINDING Binding)
 {
@@ -1332,7 +1310,7 @@ NTSTATUS ResponderProtocolDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRI
     pc.CloseAdapterCompleteHandlerEx = ResponderCloseAdapterCompleteEx;
     pc.NetPnPEventHandler = ResponderNetPnPEvent;
     pc.OidRequestCompleteHandler = ResponderOidRequestComplete;
-    pc.StatusHandlerEx = ResponderStatusEx;
+    pc.StatusHandlerEx = ProtocolIgnoreStatus;
     pc.ReceiveNetBufferListsHandler = ResponderReceiveNetBufferLists;
     pc.SendNetBufferListsCompleteHandler = ResponderSendNetBufferListsComplete;
     status = NdisRegisterProtocolDriver(NULL, &pc, &g_ResponderProtocolHandle);
