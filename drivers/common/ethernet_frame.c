@@ -3,67 +3,82 @@
  */
 #include "common/ethernet_frame.h"
 
-ULONG EthernetGatherFrame(PNET_BUFFER Nb, PUCHAR Destination)
-{
-    ULONG left = NET_BUFFER_DATA_LENGTH(Nb);
-    ULONG offset = NET_BUFFER_CURRENT_MDL_OFFSET(Nb);
-    ULONG copied = 0;
-    PMDL mdl;
+/* Walks an NB's data (DataLength bytes from CurrentMdl + CurrentMdlOffset) one mapped MDL piece
+ * at a time; Left is what is still to come. */
+typedef struct _ETHERNET_NB_CURSOR {
+    PMDL Mdl;
+    ULONG Offset;
+    ULONG Left;
+} ETHERNET_NB_CURSOR;
 
-    for (mdl = NET_BUFFER_CURRENT_MDL(Nb); mdl != NULL && left != 0; mdl = NDIS_MDL_LINKAGE(mdl)) {
-        const ULONG bytes = MmGetMdlByteCount(mdl);
+static VOID EthernetCursorStart(ETHERNET_NB_CURSOR *Cursor, PNET_BUFFER Nb)
+{
+    Cursor->Mdl = NET_BUFFER_CURRENT_MDL(Nb);
+    Cursor->Offset = NET_BUFFER_CURRENT_MDL_OFFSET(Nb);
+    Cursor->Left = NET_BUFFER_DATA_LENGTH(Nb);
+}
+
+/* The next piece and its length, or NULL when the data is done (Left 0), the MDL chain ends
+ * first or an MDL cannot be mapped (Left not 0). */
+static PUCHAR EthernetCursorNext(ETHERNET_NB_CURSOR *Cursor, ULONG *Length)
+{
+    for (; Cursor->Mdl != NULL && Cursor->Left != 0; Cursor->Mdl = NDIS_MDL_LINKAGE(Cursor->Mdl)) {
+        const ULONG bytes = MmGetMdlByteCount(Cursor->Mdl);
         ULONG take;
         PUCHAR va;
-        if (offset >= bytes) {
-            offset -= bytes;
+        if (Cursor->Offset >= bytes) {
+            Cursor->Offset -= bytes;
             continue;
         }
-        take = bytes - offset;
-        if (take > left) {
-            take = left;
+        take = bytes - Cursor->Offset;
+        if (take > Cursor->Left) {
+            take = Cursor->Left;
         }
-        va = (PUCHAR)MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
+        va = (PUCHAR)MmGetSystemAddressForMdlSafe(Cursor->Mdl,
+                                                  NormalPagePriority | MdlMappingNoExecute);
         if (va == NULL) {
-            break;
+            return NULL;
         }
-        NdisMoveMemory(Destination + copied, va + offset, take);
+        va += Cursor->Offset;
+        Cursor->Left -= take;
+        Cursor->Offset = 0;
+        Cursor->Mdl = NDIS_MDL_LINKAGE(Cursor->Mdl);
+        *Length = take;
+        return va;
+    }
+    return NULL;
+}
+
+ULONG EthernetGatherFrame(PNET_BUFFER Nb, PUCHAR Destination)
+{
+    ETHERNET_NB_CURSOR cursor;
+    ULONG copied = 0, take;
+    PUCHAR piece;
+
+    EthernetCursorStart(&cursor, Nb);
+    while ((piece = EthernetCursorNext(&cursor, &take)) != NULL) {
+        NdisMoveMemory(Destination + copied, piece, take);
         copied += take;
-        left -= take;
-        offset = 0;
     }
     return copied;
 }
 
 ULONG EthernetFrameMdls(PNET_BUFFER Nb, PVOID *Addresses, ULONG *Lengths, ULONG MaxPieces)
 {
-    ULONG left = NET_BUFFER_DATA_LENGTH(Nb);
-    ULONG offset = NET_BUFFER_CURRENT_MDL_OFFSET(Nb);
-    ULONG pieces = 0;
-    PMDL mdl;
+    ETHERNET_NB_CURSOR cursor;
+    ULONG pieces = 0, take;
+    PUCHAR piece;
 
-    for (mdl = NET_BUFFER_CURRENT_MDL(Nb); mdl != NULL && left != 0; mdl = NDIS_MDL_LINKAGE(mdl)) {
-        const ULONG bytes = MmGetMdlByteCount(mdl);
-        ULONG take;
-        PUCHAR va;
-        if (offset >= bytes) {
-            offset -= bytes;
-            continue;
-        }
-        take = bytes - offset;
-        if (take > left) {
-            take = left;
-        }
-        va = (PUCHAR)MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
-        if (va == NULL || pieces == MaxPieces) {
+    EthernetCursorStart(&cursor, Nb);
+    while ((piece = EthernetCursorNext(&cursor, &take)) != NULL) {
+        if (pieces == MaxPieces) {
             return 0;
         }
-        Addresses[pieces] = va + offset;
+        Addresses[pieces] = piece;
         Lengths[pieces] = take;
         ++pieces;
-        left -= take;
-        offset = 0;
     }
-    return left == 0 ? pieces : 0;
+    return cursor.Left == 0 ? pieces : 0;
 }
 
 BOOLEAN EthernetFilterAccepts(PETHERNET_OID_STATE State, ULONG Filter, const UCHAR *Mac,

@@ -97,6 +97,7 @@
 #include "common/ethernet_frame.h"
 #include "common/ethernet_oid.h"
 #include "common/linux_net.h"
+#include "common/miniport_common.h"
 
 #define AFP_TAG 'tPfA'
 #define AFP_LINK_SPEED 10000000000ull
@@ -176,10 +177,6 @@ static MINIPORT_RESTART AfpRestart;
 static MINIPORT_OID_REQUEST AfpOidRequest;
 static MINIPORT_SEND_NET_BUFFER_LISTS AfpSendNetBufferLists;
 static MINIPORT_RETURN_NET_BUFFER_LISTS AfpReturnNetBufferLists;
-static MINIPORT_CANCEL_SEND AfpCancelSend;
-static MINIPORT_DEVICE_PNP_EVENT_NOTIFY AfpDevicePnPEventNotify;
-static MINIPORT_SHUTDOWN AfpShutdownEx;
-static MINIPORT_CANCEL_OID_REQUEST AfpCancelOidRequest;
 
 /* Parameter names (NdisReadConfiguration compares them case-insensitively). */
 static NDIS_STRING g_AfpKeyQdiscBypass = NDIS_STRING_CONST("qdisc_bypass");
@@ -368,13 +365,6 @@ static VOID AfpSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
     }
     NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists, completeFlags);
     AfpRelease(adapter, 1);
-}
-
-static VOID AfpCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
-{
-    /* Sends complete inside MiniportSendNetBufferLists: nothing is ever held. */
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(CancelId);
 }
 
 /* ---- Receive
@@ -716,8 +706,7 @@ static NDIS_STATUS AfpOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_R
     info.Mtu = adapter->Mtu;
     info.LinkSpeed = AFP_LINK_SPEED;
     info.ConnectState = (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
-    info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                      NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    info.MacOptions = ETHERNET_MAC_OPTIONS;
     info.PermanentAddress = adapter->Mac;
     info.CurrentAddress = adapter->Mac;
     info.XmitOk = (ULONG64)AfpRead64(&adapter->TxFrames);
@@ -740,49 +729,20 @@ static NDIS_STATUS AfpOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_R
     return status;
 }
 
-static VOID AfpCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
-{
-    /* Every OID is answered synchronously. */
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(RequestId);
-}
-
 /* ---- Initialize / halt
  * ---------------------------------------------------------------------- */
-
-static ULONG AfpReadUlong(PAFP_ADAPTER Adapter, NDIS_HANDLE Config, PNDIS_STRING Key, ULONG Default,
-                          ULONG Min, ULONG Max)
-{
-    NDIS_STATUS status;
-    PNDIS_CONFIGURATION_PARAMETER value;
-    NdisReadConfiguration(&status, &value, Config, Key, NdisParameterInteger);
-    if (status != NDIS_STATUS_SUCCESS) {
-        return Default;
-    }
-    if (value->ParameterData.IntegerData < Min || value->ParameterData.IntegerData > Max) {
-        DbgPrint("afpacket%lu: %wZ %lu out of range %lu..%lu, using %lu\n", Adapter->Number, Key,
-                 value->ParameterData.IntegerData, Min, Max, Default);
-        return Default;
-    }
-    return value->ParameterData.IntegerData;
-}
 
 /* FALSE when `ifname` is missing or unusable (said with DbgPrint). */
 static BOOLEAN AfpReadConfiguration(PAFP_ADAPTER Adapter)
 {
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
+    NDIS_HANDLE config;
     NDIS_STATUS status;
     PNDIS_CONFIGURATION_PARAMETER value;
     NDIS_STRING ifnameKey = NDIS_STRING_CONST("ifname");
     BOOLEAN ok = FALSE;
 
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Adapter->MiniportAdapterHandle;
-    if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
+    if (config == NULL) {
         DbgPrint("afpacket%lu: cannot open the adapter's configuration\n", Adapter->Number);
         return FALSE;
     }
@@ -801,13 +761,14 @@ static BOOLEAN AfpReadConfiguration(PAFP_ADAPTER Adapter)
     } else {
         ok = TRUE;
     }
-    Adapter->QdiscBypass = AfpReadUlong(Adapter, config, &g_AfpKeyQdiscBypass, 0, 0, 1);
-    Adapter->TxFramesWanted =
-        AfpReadUlong(Adapter, config, &g_AfpKeyTxFrames, AFP_DEFAULT_TX_FRAMES, 8, 65536);
-    Adapter->RxBlocks =
-        AfpReadUlong(Adapter, config, &g_AfpKeyRxBlocks, AFP_DEFAULT_RX_BLOCKS, 2, 1024);
-    Adapter->RxBuffers =
-        AfpReadUlong(Adapter, config, &g_AfpKeyRxBuffers, AFP_DEFAULT_RX_BUFFERS, 16, 65536);
+    Adapter->QdiscBypass =
+        MiniportReadUlong(config, &g_AfpKeyQdiscBypass, 0, 0, 1, "afpacket", Adapter->Number);
+    Adapter->TxFramesWanted = MiniportReadUlong(config, &g_AfpKeyTxFrames, AFP_DEFAULT_TX_FRAMES, 8,
+                                                65536, "afpacket", Adapter->Number);
+    Adapter->RxBlocks = MiniportReadUlong(config, &g_AfpKeyRxBlocks, AFP_DEFAULT_RX_BLOCKS, 2, 1024,
+                                          "afpacket", Adapter->Number);
+    Adapter->RxBuffers = MiniportReadUlong(config, &g_AfpKeyRxBuffers, AFP_DEFAULT_RX_BUFFERS, 16,
+                                           65536, "afpacket", Adapter->Number);
     Adapter->RxLowWater = Adapter->RxBuffers / 8;
     NdisCloseConfiguration(config);
     return ok;
@@ -995,64 +956,17 @@ static VOID AfpCloseLinux(PAFP_ADAPTER Adapter)
 
 static NDIS_STATUS AfpSetAttributes(PAFP_ADAPTER Adapter)
 {
-    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
-    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
-    NDIS_STATUS status;
-    const BOOLEAN connected =
-        (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState == MediaConnectStateConnected;
+    ETHERNET_ADAPTER_ATTRIBUTES attributes;
 
-    NdisZeroMemory(&reg, sizeof reg);
-    reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
-    reg.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.MiniportAdapterContext = Adapter;
-    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
-    reg.InterfaceType = NdisInterfaceInternal;
-    status = NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
-    if (status != NDIS_STATUS_SUCCESS) {
-        return status;
-    }
-    NdisZeroMemory(&gen, sizeof gen);
-    gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
-    gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.MediaType = NdisMedium802_3;
-    gen.PhysicalMediumType = NdisPhysicalMedium802_3;
-    gen.MtuSize = Adapter->Mtu;
-    gen.MaxXmitLinkSpeed = AFP_LINK_SPEED;
-    gen.MaxRcvLinkSpeed = AFP_LINK_SPEED;
-    gen.XmitLinkSpeed = connected ? AFP_LINK_SPEED : NDIS_LINK_SPEED_UNKNOWN;
-    gen.RcvLinkSpeed = gen.XmitLinkSpeed;
-    gen.MediaConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
-    gen.MediaDuplexState = MediaDuplexStateFull;
-    gen.LookaheadSize = Adapter->Mtu;
-    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                     NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-    gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
-    gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
-    gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
-    ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, Adapter->Mac);
-    ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, Adapter->Mac);
-    gen.AccessType = NET_IF_ACCESS_BROADCAST;
-    gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
-    gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
-    gen.IfType = IF_TYPE_ETHERNET_CSMACD;
-    gen.IfConnectorPresent = TRUE;
-    gen.SupportedStatistics =
-        NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
-        NDIS_STATISTICS_XMIT_ERROR_SUPPORTED | NDIS_STATISTICS_RCV_ERROR_SUPPORTED |
-        NDIS_STATISTICS_RCV_NO_BUFFER_SUPPORTED | NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
-        NDIS_STATISTICS_BYTES_RCV_SUPPORTED | NDIS_STATISTICS_XMIT_DISCARDS_SUPPORTED |
-        NDIS_STATISTICS_RCV_DISCARDS_SUPPORTED | NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
-    gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
-    gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
-    gen.SupportedOidListLength = EthernetSupportedOidsSize;
-    gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
-    return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
+    NdisZeroMemory(&attributes, sizeof attributes);
+    attributes.Mtu = Adapter->Mtu;
+    attributes.LinkSpeed = AFP_LINK_SPEED;
+    attributes.ConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
+    attributes.PermanentAddress = Adapter->Mac;
+    attributes.CurrentAddress = Adapter->Mac;
+    attributes.IfConnectorPresent = TRUE;
+    attributes.SupportedStatistics = ETHERNET_ALL_STATISTICS;
+    return EthernetSetAdapterAttributes(Adapter->MiniportAdapterHandle, Adapter, &attributes);
 }
 
 static NDIS_STATUS AfpInitializeEx(NDIS_HANDLE NdisMiniportHandle,
@@ -1185,19 +1099,6 @@ static VOID AfpHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
     NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, AFP_TAG);
 }
 
-static VOID AfpDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,
-                                    PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(NetDevicePnPEvent);
-}
-
-static VOID AfpShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(ShutdownAction);
-}
-
 /* ---- Driver entry / unload
  * ------------------------------------------------------------------ */
 
@@ -1219,14 +1120,7 @@ NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
         DbgPrint("afpacket: already loaded\n");
         return STATUS_UNSUCCESSFUL;
     }
-    NdisZeroMemory(&mc, sizeof mc);
-    mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
-    mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
-    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
-    mc.MajorDriverVersion = 1;
-    mc.MinorDriverVersion = 0;
+    MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = AfpInitializeEx;
     mc.HaltHandlerEx = AfpHaltEx;
     mc.UnloadHandler = AfpUnload;
@@ -1235,10 +1129,10 @@ NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
     mc.OidRequestHandler = AfpOidRequest;
     mc.SendNetBufferListsHandler = AfpSendNetBufferLists;
     mc.ReturnNetBufferListsHandler = AfpReturnNetBufferLists;
-    mc.CancelSendHandler = AfpCancelSend;
-    mc.DevicePnPEventNotifyHandler = AfpDevicePnPEventNotify;
-    mc.ShutdownHandlerEx = AfpShutdownEx;
-    mc.CancelOidRequestHandler = AfpCancelOidRequest;
+    mc.CancelSendHandler = MiniportNoSendToCancel; /* sends complete inside the call */
+    mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
+    mc.ShutdownHandlerEx = MiniportNothingToShutDown;
+    mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
     status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_AfpDriverHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         g_AfpDriverHandle = NULL;

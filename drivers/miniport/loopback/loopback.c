@@ -58,6 +58,7 @@
 
 #include "builtin_drivers.h"
 #include "common/ethernet_oid.h"
+#include "common/miniport_common.h"
 
 #define LB_TAG 'pooL'
 #define LB_DEFAULT_MTU 1500
@@ -89,15 +90,15 @@ struct _LB_ADAPTER {
     UCHAR CurrentAddress[ETH_LENGTH_OF_ADDRESS];
     NDIS_HANDLE ReceivePool;
 
-    PLB_ADAPTER Peer;       /* see the file comment */
+    PLB_ADAPTER Peer; /* see the file comment */
     NDIS_SPIN_LOCK PeerLock;
 
-    volatile LONG State;    /* LB_STATE_* */
+    volatile LONG State; /* LB_STATE_* */
     volatile LONG Busy;
     volatile LONG PausePending;
     volatile LONG PowerState; /* NDIS_DEVICE_POWER_STATE; NdisDeviceStateD0 when working */
     BOOLEAN PendReset;
-    KDPC ResetDpc;           /* finishes a pended reset */
+    KDPC ResetDpc;                     /* finishes a pended reset */
     volatile LONG ReceivesOutstanding; /* receive NBLs allocated and not yet freed */
 
     NDIS_SPIN_LOCK OidLock;
@@ -124,9 +125,6 @@ static MINIPORT_RESTART LbRestart;
 static MINIPORT_OID_REQUEST LbOidRequest;
 static MINIPORT_SEND_NET_BUFFER_LISTS LbSendNetBufferLists;
 static MINIPORT_RETURN_NET_BUFFER_LISTS LbReturnNetBufferLists;
-static MINIPORT_DEVICE_PNP_EVENT_NOTIFY LbDevicePnPEventNotify;
-static MINIPORT_SHUTDOWN LbShutdownEx;
-static MINIPORT_CANCEL_OID_REQUEST LbCancelOidRequest;
 static MINIPORT_RESET LbResetEx;
 static KDEFERRED_ROUTINE LbResetDpc;
 
@@ -201,8 +199,7 @@ static PNET_BUFFER_LIST LbCopyFrame(PLB_ADAPTER Receiver, PNET_BUFFER Frame)
     }
     nb = NET_BUFFER_LIST_FIRST_NB(nbl);
     NET_BUFFER_DATA_LENGTH(nb) = padded; /* <= DataSize: the caller checked length */
-    if (NdisCopyFromNetBufferToNetBuffer(nb, 0, length, Frame, 0, &copied) !=
-            NDIS_STATUS_SUCCESS ||
+    if (NdisCopyFromNetBufferToNetBuffer(nb, 0, length, Frame, 0, &copied) != NDIS_STATUS_SUCCESS ||
         copied != length) {
         NdisFreeNetBufferList(nbl);
         InterlockedDecrement(&Receiver->ReceivesOutstanding);
@@ -297,8 +294,7 @@ static VOID LbSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
             NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_PAUSED; /* ST-04 */
             ++paused;
         }
-        NdisMSendNetBufferListsComplete(self->MiniportAdapterHandle, NetBufferLists,
-                                        completeFlags);
+        NdisMSendNetBufferListsComplete(self->MiniportAdapterHandle, NetBufferLists, completeFlags);
         InterlockedAdd64(&self->TxPausedNbls, paused);
         LbRelease(self, 1);
         return;
@@ -309,8 +305,7 @@ static VOID LbSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
             NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_LOW_POWER_STATE; /* ST-19 */
             ++refused;
         }
-        NdisMSendNetBufferListsComplete(self->MiniportAdapterHandle, NetBufferLists,
-                                        completeFlags);
+        NdisMSendNetBufferListsComplete(self->MiniportAdapterHandle, NetBufferLists, completeFlags);
         InterlockedAdd64(&self->TxLowPowerNbls, refused);
         LbRelease(self, 1);
         return;
@@ -476,10 +471,9 @@ static NDIS_STATUS LbOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_RE
     info.VendorDescription = "OpenNDIS loopback miniport";
     info.Mtu = adapter->Mtu;
     info.LinkSpeed = LB_LINK_SPEED;
-    info.ConnectState = adapter->HasPair ? MediaConnectStateConnected
-                                         : MediaConnectStateDisconnected;
-    info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                      NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    info.ConnectState =
+        adapter->HasPair ? MediaConnectStateConnected : MediaConnectStateDisconnected;
+    info.MacOptions = ETHERNET_MAC_OPTIONS;
     info.PermanentAddress = adapter->PermanentAddress;
     info.CurrentAddress = adapter->CurrentAddress;
     info.XmitOk = (ULONG64)LbRead64(&adapter->TxFrames);
@@ -493,36 +487,11 @@ static NDIS_STATUS LbOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_RE
     return EthernetOidRequest(&adapter->OidState, &info, OidRequest);
 }
 
-static VOID LbCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(RequestId);
-}
-
 /* ---- Initialize / halt -------------------------------------------------------------------- */
-
-static ULONG LbReadUlong(NDIS_HANDLE Config, PCSTR Name, PNDIS_STRING Keyword, ULONG Default,
-                         ULONG Min, ULONG Max, ULONG Number)
-{
-    NDIS_STATUS status;
-    PNDIS_CONFIGURATION_PARAMETER value;
-
-    NdisReadConfiguration(&status, &value, Config, Keyword, NdisParameterInteger);
-    if (status != NDIS_STATUS_SUCCESS) {
-        return Default;
-    }
-    if (value->ParameterData.IntegerData < Min || value->ParameterData.IntegerData > Max) {
-        DbgPrint("loopback%lu: %s %lu out of range %lu..%lu, using %lu\n", Number, Name,
-                 value->ParameterData.IntegerData, Min, Max, Default);
-        return Default;
-    }
-    return value->ParameterData.IntegerData;
-}
 
 static VOID LbReadConfiguration(PLB_ADAPTER Adapter)
 {
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
+    NDIS_HANDLE config;
     NDIS_STATUS status;
     PNDIS_CONFIGURATION_PARAMETER value;
     NDIS_STRING mtuKey = NDIS_STRING_CONST("MTU");
@@ -540,22 +509,18 @@ static VOID LbReadConfiguration(PLB_ADAPTER Adapter)
     Adapter->PairKey.Length = 0;
     Adapter->PairKey.MaximumLength = sizeof(Adapter->PairKeyBuffer);
 
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Adapter->MiniportAdapterHandle;
-    if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
+    if (config == NULL) {
         return;
     }
-    Adapter->Mtu = LbReadUlong(config, "MTU", &mtuKey, LB_DEFAULT_MTU, LB_MIN_MTU, LB_MAX_MTU,
-                               Adapter->Number);
-    Adapter->ReceiveBuffers = LbReadUlong(config, "ReceiveBuffers", &buffersKey,
-                                          LB_DEFAULT_RECEIVE_BUFFERS, 1, LB_MAX_RECEIVE_BUFFERS,
-                                          Adapter->Number);
-    Adapter->ReceiveLowWater = LbReadUlong(config, "ReceiveLowWater", &lowKey,
-                                           Adapter->ReceiveBuffers / 8, 0,
-                                           Adapter->ReceiveBuffers, Adapter->Number);
+    Adapter->Mtu = MiniportReadUlong(config, &mtuKey, LB_DEFAULT_MTU, LB_MIN_MTU, LB_MAX_MTU,
+                                     "loopback", Adapter->Number);
+    Adapter->ReceiveBuffers =
+        MiniportReadUlong(config, &buffersKey, LB_DEFAULT_RECEIVE_BUFFERS, 1,
+                          LB_MAX_RECEIVE_BUFFERS, "loopback", Adapter->Number);
+    Adapter->ReceiveLowWater =
+        MiniportReadUlong(config, &lowKey, Adapter->ReceiveBuffers / 8, 0, Adapter->ReceiveBuffers,
+                          "loopback", Adapter->Number);
     NdisReadConfiguration(&status, &value, config, &pendResetKey, NdisParameterInteger);
     if (status == NDIS_STATUS_SUCCESS) {
         Adapter->PendReset = value->ParameterData.IntegerData != 0;
@@ -638,8 +603,7 @@ static NDIS_STATUS LbInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE Mi
                                   PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
 {
     PLB_ADAPTER adapter;
-    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
-    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
+    ETHERNET_ADAPTER_ATTRIBUTES attributes;
     NET_BUFFER_LIST_POOL_PARAMETERS pool;
     NDIS_STATUS status;
 
@@ -687,60 +651,16 @@ static NDIS_STATUS LbInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE Mi
         goto fail;
     }
 
-    NdisZeroMemory(&reg, sizeof reg);
-    reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
-    reg.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.MiniportAdapterContext = adapter;
-    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
-    reg.InterfaceType = NdisInterfaceInternal;
-    status = NdisMSetMiniportAttributes(NdisMiniportHandle,
-                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
-    if (status != NDIS_STATUS_SUCCESS) {
-        goto fail;
-    }
-
-    NdisZeroMemory(&gen, sizeof gen);
-    gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
-    gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.MediaType = NdisMedium802_3;
-    gen.PhysicalMediumType = NdisPhysicalMedium802_3;
-    gen.MtuSize = adapter->Mtu;
-    gen.MaxXmitLinkSpeed = LB_LINK_SPEED;
-    gen.MaxRcvLinkSpeed = LB_LINK_SPEED;
-    gen.XmitLinkSpeed = adapter->HasPair ? LB_LINK_SPEED : NDIS_LINK_SPEED_UNKNOWN;
-    gen.RcvLinkSpeed = gen.XmitLinkSpeed;
-    gen.MediaConnectState = adapter->HasPair ? MediaConnectStateConnected
-                                             : MediaConnectStateDisconnected;
-    gen.MediaDuplexState = MediaDuplexStateFull;
-    gen.LookaheadSize = adapter->Mtu;
-    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                     NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-    gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
-    gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
-    gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
-    ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, adapter->PermanentAddress);
-    ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, adapter->CurrentAddress);
-    gen.AccessType = NET_IF_ACCESS_BROADCAST;
-    gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
-    gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
-    gen.IfType = IF_TYPE_ETHERNET_CSMACD;
-    gen.IfConnectorPresent = FALSE;
-    gen.SupportedStatistics =
-        NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
-        NDIS_STATISTICS_XMIT_ERROR_SUPPORTED | NDIS_STATISTICS_RCV_ERROR_SUPPORTED |
-        NDIS_STATISTICS_RCV_NO_BUFFER_SUPPORTED | NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
-        NDIS_STATISTICS_BYTES_RCV_SUPPORTED | NDIS_STATISTICS_XMIT_DISCARDS_SUPPORTED |
-        NDIS_STATISTICS_RCV_DISCARDS_SUPPORTED | NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
-    gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
-    gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
-    gen.SupportedOidListLength = EthernetSupportedOidsSize;
-    gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
-    status = NdisMSetMiniportAttributes(NdisMiniportHandle,
-                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
+    NdisZeroMemory(&attributes, sizeof attributes);
+    attributes.Mtu = adapter->Mtu;
+    attributes.LinkSpeed = LB_LINK_SPEED;
+    attributes.ConnectState =
+        adapter->HasPair ? MediaConnectStateConnected : MediaConnectStateDisconnected;
+    attributes.PermanentAddress = adapter->PermanentAddress;
+    attributes.CurrentAddress = adapter->CurrentAddress;
+    attributes.IfConnectorPresent = FALSE;
+    attributes.SupportedStatistics = ETHERNET_ALL_STATISTICS;
+    status = EthernetSetAdapterAttributes(NdisMiniportHandle, adapter, &attributes);
     if (status != NDIS_STATUS_SUCCESS) {
         goto fail;
     }
@@ -788,26 +708,13 @@ static VOID LbHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAc
              LbRead64(&adapter->TxNbls), LbRead64(&adapter->TxInvalidLengthNbls),
              LbRead64(&adapter->TxDroppedNbls), LbRead64(&adapter->TxDroppedFrames),
              LbRead64(&adapter->TxPausedNbls), LbRead64(&adapter->TxLowPowerNbls),
-             LbRead64(&adapter->Resets), LbRead64(&adapter->RxFrames),
-             LbRead64(&adapter->RxBytes), LbRead64(&adapter->RxResourcesFrames),
-             LbRead64(&adapter->RxNoBuffer), LbRead64(&adapter->RxErrors));
+             LbRead64(&adapter->Resets), LbRead64(&adapter->RxFrames), LbRead64(&adapter->RxBytes),
+             LbRead64(&adapter->RxResourcesFrames), LbRead64(&adapter->RxNoBuffer),
+             LbRead64(&adapter->RxErrors));
     NdisFreeNetBufferListPool(adapter->ReceivePool);
     NdisFreeSpinLock(&adapter->OidLock);
     NdisFreeSpinLock(&adapter->PeerLock);
     NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, LB_TAG);
-}
-
-static VOID LbDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,
-                                   PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(NetDevicePnPEvent);
-}
-
-static VOID LbShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(ShutdownAction);
 }
 
 /* ---- Driver entry / unload ---------------------------------------------------------------- */
@@ -835,14 +742,7 @@ NTSTATUS LoopbackMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
     NdisAllocateSpinLock(&g_LbPairLock);
     InitializeListHead(&g_LbAdapters);
 
-    NdisZeroMemory(&mc, sizeof mc);
-    mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
-    mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
-    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
-    mc.MajorDriverVersion = 1;
-    mc.MinorDriverVersion = 0;
+    MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = LbInitializeEx;
     mc.HaltHandlerEx = LbHaltEx;
     mc.UnloadHandler = LbUnload;
@@ -852,9 +752,9 @@ NTSTATUS LoopbackMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
     mc.SendNetBufferListsHandler = LbSendNetBufferLists;
     mc.ReturnNetBufferListsHandler = LbReturnNetBufferLists;
     mc.CancelSendHandler = NULL; /* nothing is ever held: sends complete inside the call */
-    mc.DevicePnPEventNotifyHandler = LbDevicePnPEventNotify;
-    mc.ShutdownHandlerEx = LbShutdownEx;
-    mc.CancelOidRequestHandler = LbCancelOidRequest;
+    mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
+    mc.ShutdownHandlerEx = MiniportNothingToShutDown;
+    mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
     mc.ResetHandlerEx = LbResetEx;
     status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_LbDriverHandle);
     if (status != NDIS_STATUS_SUCCESS) {

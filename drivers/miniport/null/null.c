@@ -51,6 +51,7 @@
 
 #include "builtin_drivers.h"
 #include "common/ethernet_oid.h"
+#include "common/miniport_common.h"
 
 #define NULL_TAG 'lluN'
 #define NULL_DEFAULT_MTU 1500
@@ -79,17 +80,17 @@ typedef struct _NULL_ADAPTER {
     volatile LONG Busy;         /* see the file comment */
     volatile LONG PausePending; /* 1 from MiniportPause until the pause is finished */
 
-    NDIS_SPIN_LOCK Lock;        /* SendQueue and OidState */
+    NDIS_SPIN_LOCK Lock; /* SendQueue and OidState */
     NBL_COUNTED_QUEUE SendQueue;
     KDPC CompletionDpc;
     ETHERNET_OID_STATE OidState;
 
-    BOOLEAN PendReset;          /* PendReset parameter */
-    ULONG HangEvery;            /* HangEvery parameter */
-    ULONG CheckForHangSeconds;  /* CheckForHangSeconds parameter */
-    volatile LONG PowerState;   /* NDIS_DEVICE_POWER_STATE, NdisDeviceStateD0 when working */
-    volatile LONG HangChecks;   /* MiniportCheckForHangEx calls */
-    KDPC ResetDpc;              /* finishes a pended reset */
+    BOOLEAN PendReset;         /* PendReset parameter */
+    ULONG HangEvery;           /* HangEvery parameter */
+    ULONG CheckForHangSeconds; /* CheckForHangSeconds parameter */
+    volatile LONG PowerState;  /* NDIS_DEVICE_POWER_STATE, NdisDeviceStateD0 when working */
+    volatile LONG HangChecks;  /* MiniportCheckForHangEx calls */
+    KDPC ResetDpc;             /* finishes a pended reset */
 
     volatile LONG64 SendCalls;
     volatile LONG64 NblsSent;
@@ -116,9 +117,6 @@ static MINIPORT_OID_REQUEST NullOidRequest;
 static MINIPORT_SEND_NET_BUFFER_LISTS NullSendNetBufferLists;
 static MINIPORT_RETURN_NET_BUFFER_LISTS NullReturnNetBufferLists;
 static MINIPORT_CANCEL_SEND NullCancelSend;
-static MINIPORT_DEVICE_PNP_EVENT_NOTIFY NullDevicePnPEventNotify;
-static MINIPORT_SHUTDOWN NullShutdownEx;
-static MINIPORT_CANCEL_OID_REQUEST NullCancelOidRequest;
 static MINIPORT_RESET NullResetEx;
 static MINIPORT_CHECK_FOR_HANG NullCheckForHangEx;
 static KDEFERRED_ROUTINE NullCompletionDpc;
@@ -176,9 +174,8 @@ static VOID NullSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
                                    ULONG SendFlags)
 {
     PNULL_ADAPTER adapter = (PNULL_ADAPTER)MiniportAdapterContext;
-    const ULONG completeFlags = NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags)
-                                    ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL
-                                    : 0;
+    const ULONG completeFlags =
+        NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
     ULONG64 frames, bytes;
     ULONG nbls;
 
@@ -465,8 +462,7 @@ static NDIS_STATUS NullOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_
     info.Mtu = adapter->Mtu;
     info.LinkSpeed = NULL_LINK_SPEED;
     info.ConnectState = MediaConnectStateConnected;
-    info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                      NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    info.MacOptions = ETHERNET_MAC_OPTIONS;
     info.PermanentAddress = adapter->PermanentAddress;
     info.CurrentAddress = adapter->CurrentAddress;
     info.XmitOk = (ULONG64)NullRead64(&adapter->FramesSent);
@@ -474,19 +470,11 @@ static NDIS_STATUS NullOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_
     return EthernetOidRequest(&adapter->OidState, &info, OidRequest);
 }
 
-static VOID NullCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
-{
-    /* Every OID is answered synchronously: nothing is ever pending. */
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(RequestId);
-}
-
 /* ---- Initialize / halt -------------------------------------------------------------------- */
 
 static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
 {
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
+    NDIS_HANDLE config;
     NDIS_STATUS status;
     PNDIS_CONFIGURATION_PARAMETER value;
     NDIS_STRING mtuKey = NDIS_STRING_CONST("MTU");
@@ -504,24 +492,12 @@ static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
     Adapter->Deferred = FALSE;
     Adapter->BatchSize = NULL_DEFAULT_BATCH;
 
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Adapter->MiniportAdapterHandle;
-    if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
+    if (config == NULL) {
         return;
     }
-    NdisReadConfiguration(&status, &value, config, &mtuKey, NdisParameterInteger);
-    if (status == NDIS_STATUS_SUCCESS) {
-        ULONG mtu = value->ParameterData.IntegerData;
-        if (mtu >= NULL_MIN_MTU && mtu <= NULL_MAX_MTU) {
-            Adapter->Mtu = mtu;
-        } else {
-            DbgPrint("null%lu: MTU %lu out of range %u..%u, using %u\n", Adapter->Number, mtu,
-                     NULL_MIN_MTU, NULL_MAX_MTU, NULL_DEFAULT_MTU);
-        }
-    }
+    Adapter->Mtu = MiniportReadUlong(config, &mtuKey, NULL_DEFAULT_MTU, NULL_MIN_MTU, NULL_MAX_MTU,
+                                     "null", Adapter->Number);
     NdisReadConfiguration(&status, &value, config, &modeKey, NdisParameterString);
     if (status == NDIS_STATUS_SUCCESS) {
         if (RtlEqualUnicodeString(&value->ParameterData.StringData, &dpc, TRUE)) {
@@ -532,16 +508,8 @@ static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
                      Adapter->Number, &value->ParameterData.StringData);
         }
     }
-    NdisReadConfiguration(&status, &value, config, &batchKey, NdisParameterInteger);
-    if (status == NDIS_STATUS_SUCCESS) {
-        ULONG batch = value->ParameterData.IntegerData;
-        if (batch >= 1 && batch <= NULL_MAX_BATCH) {
-            Adapter->BatchSize = batch;
-        } else {
-            DbgPrint("null%lu: BatchSize %lu out of range 1..%u, using %u\n", Adapter->Number,
-                     batch, NULL_MAX_BATCH, NULL_DEFAULT_BATCH);
-        }
-    }
+    Adapter->BatchSize = MiniportReadUlong(config, &batchKey, NULL_DEFAULT_BATCH, 1, NULL_MAX_BATCH,
+                                           "null", Adapter->Number);
     NdisReadConfiguration(&status, &value, config, &pendResetKey, NdisParameterInteger);
     if (status == NDIS_STATUS_SUCCESS) {
         Adapter->PendReset = value->ParameterData.IntegerData != 0;
@@ -562,12 +530,12 @@ static VOID NullReadConfiguration(PNULL_ADAPTER Adapter)
     NdisCloseConfiguration(config);
 }
 
-static NDIS_STATUS NullInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE MiniportDriverContext,
+static NDIS_STATUS NullInitializeEx(NDIS_HANDLE NdisMiniportHandle,
+                                    NDIS_HANDLE MiniportDriverContext,
                                     PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
 {
     PNULL_ADAPTER adapter;
-    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
-    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
+    ETHERNET_ADAPTER_ATTRIBUTES attributes;
     NDIS_STATUS status;
 
     UNREFERENCED_PARAMETER(MiniportDriverContext);
@@ -597,58 +565,19 @@ static NDIS_STATUS NullInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE 
     KeInitializeDpc(&adapter->ResetDpc, NullResetDpc, adapter);
     EthernetOidInitialize(&adapter->OidState, &adapter->Lock, adapter->Mtu);
 
-    NdisZeroMemory(&reg, sizeof reg);
-    reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
-    reg.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.MiniportAdapterContext = adapter;
-    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
-    reg.CheckForHangTimeInSeconds = adapter->CheckForHangSeconds; /* 0: NDIS's default */
-    reg.InterfaceType = NdisInterfaceInternal;
-    status = NdisMSetMiniportAttributes(NdisMiniportHandle,
-                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
-    if (status != NDIS_STATUS_SUCCESS) {
-        goto fail;
-    }
-
-    NdisZeroMemory(&gen, sizeof gen);
-    gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
-    gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.MediaType = NdisMedium802_3;
-    gen.PhysicalMediumType = NdisPhysicalMedium802_3;
-    gen.MtuSize = adapter->Mtu;
-    gen.MaxXmitLinkSpeed = NULL_LINK_SPEED;
-    gen.XmitLinkSpeed = NULL_LINK_SPEED;
-    gen.MaxRcvLinkSpeed = NULL_LINK_SPEED;
-    gen.RcvLinkSpeed = NULL_LINK_SPEED;
-    gen.MediaConnectState = MediaConnectStateConnected;
-    gen.MediaDuplexState = MediaDuplexStateFull;
-    gen.LookaheadSize = adapter->Mtu;
-    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                     NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-    gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
-    gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
-    gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
-    ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, adapter->PermanentAddress);
-    ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, adapter->CurrentAddress);
-    gen.AccessType = NET_IF_ACCESS_BROADCAST;
-    gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
-    gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
-    gen.IfType = IF_TYPE_ETHERNET_CSMACD;
-    gen.IfConnectorPresent = FALSE; /* a virtual adapter */
-    gen.SupportedStatistics = NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
-                              NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
-                              NDIS_STATISTICS_BYTES_RCV_SUPPORTED |
-                              NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
-    gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
-    gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
-    gen.SupportedOidListLength = EthernetSupportedOidsSize;
-    gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
-    status = NdisMSetMiniportAttributes(NdisMiniportHandle,
-                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
+    NdisZeroMemory(&attributes, sizeof attributes);
+    attributes.CheckForHangTimeInSeconds = adapter->CheckForHangSeconds; /* 0: NDIS's default */
+    attributes.Mtu = adapter->Mtu;
+    attributes.LinkSpeed = NULL_LINK_SPEED;
+    attributes.ConnectState = MediaConnectStateConnected;
+    attributes.PermanentAddress = adapter->PermanentAddress;
+    attributes.CurrentAddress = adapter->CurrentAddress;
+    attributes.IfConnectorPresent = FALSE; /* a virtual adapter */
+    attributes.SupportedStatistics =
+        NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
+        NDIS_STATISTICS_BYTES_XMIT_SUPPORTED | NDIS_STATISTICS_BYTES_RCV_SUPPORTED |
+        NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
+    status = EthernetSetAdapterAttributes(NdisMiniportHandle, adapter, &attributes);
     if (status != NDIS_STATUS_SUCCESS) {
         goto fail;
     }
@@ -689,20 +618,6 @@ static VOID NullHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION Halt
     NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, NULL_TAG);
 }
 
-static VOID NullDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,
-                                     PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(NetDevicePnPEvent);
-}
-
-static VOID NullShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
-{
-    /* No hardware to quiesce. */
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(ShutdownAction);
-}
-
 /* ---- Driver entry / unload ---------------------------------------------------------------- */
 
 static VOID NullUnload(PDRIVER_OBJECT DriverObject)
@@ -723,14 +638,7 @@ NTSTATUS NullMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Re
         DbgPrint("null: already loaded\n");
         return STATUS_UNSUCCESSFUL;
     }
-    NdisZeroMemory(&mc, sizeof mc);
-    mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
-    mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
-    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
-    mc.MajorDriverVersion = 1;
-    mc.MinorDriverVersion = 0;
+    MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = NullInitializeEx;
     mc.HaltHandlerEx = NullHaltEx;
     mc.UnloadHandler = NullUnload;
@@ -740,13 +648,13 @@ NTSTATUS NullMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Re
     mc.SendNetBufferListsHandler = NullSendNetBufferLists;
     mc.ReturnNetBufferListsHandler = NullReturnNetBufferLists;
     mc.CancelSendHandler = NullCancelSend;
-    mc.DevicePnPEventNotifyHandler = NullDevicePnPEventNotify;
-    mc.ShutdownHandlerEx = NullShutdownEx;
-    mc.CancelOidRequestHandler = NullCancelOidRequest;
+    mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
+    mc.ShutdownHandlerEx = MiniportNothingToShutDown;
+    mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
     mc.ResetHandlerEx = NullResetEx;
     mc.CheckForHangHandlerEx = NullCheckForHangEx; /* answers FALSE unless HangEvery is set */
-    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc,
-                                         &g_NullDriverHandle);
+    status =
+        NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_NullDriverHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         g_NullDriverHandle = NULL;
         DbgPrint("null: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);

@@ -78,6 +78,7 @@
 #include "common/ethernet_frame.h"
 #include "common/ethernet_oid.h"
 #include "common/linux_net.h"
+#include "common/miniport_common.h"
 
 #define TAP_TAG 'paTN'
 #define TAP_LINK_SPEED 10000000000ull
@@ -144,10 +145,6 @@ static MINIPORT_RESTART TapRestart;
 static MINIPORT_OID_REQUEST TapOidRequest;
 static MINIPORT_SEND_NET_BUFFER_LISTS TapSendNetBufferLists;
 static MINIPORT_RETURN_NET_BUFFER_LISTS TapReturnNetBufferLists;
-static MINIPORT_CANCEL_SEND TapCancelSend;
-static MINIPORT_DEVICE_PNP_EVENT_NOTIFY TapDevicePnPEventNotify;
-static MINIPORT_SHUTDOWN TapShutdownEx;
-static MINIPORT_CANCEL_OID_REQUEST TapCancelOidRequest;
 
 /* Parameter names (NdisReadConfiguration compares them case-insensitively). */
 static NDIS_STRING g_TapKeyDriverMac = NDIS_STRING_CONST("driver_mac");
@@ -309,13 +306,6 @@ static VOID TapSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
     }
     NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists, completeFlags);
     TapRelease(adapter, 1);
-}
-
-static VOID TapCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
-{
-    /* Sends complete inside MiniportSendNetBufferLists: nothing is ever held. */
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(CancelId);
 }
 
 /* ---- Receive
@@ -559,8 +549,7 @@ static NDIS_STATUS TapOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_R
     info.Mtu = adapter->Mtu;
     info.LinkSpeed = TAP_LINK_SPEED;
     info.ConnectState = (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
-    info.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                      NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
+    info.MacOptions = ETHERNET_MAC_OPTIONS;
     info.PermanentAddress = adapter->DriverMac;
     info.CurrentAddress = adapter->DriverMac;
     info.XmitOk = (ULONG64)TapRead64(&adapter->TxFrames);
@@ -587,31 +576,8 @@ static NDIS_STATUS TapOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_R
     return status;
 }
 
-static VOID TapCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(RequestId);
-}
-
 /* ---- Initialize / halt
  * ---------------------------------------------------------------------- */
-
-static ULONG TapReadUlong(PTAP_ADAPTER Adapter, NDIS_HANDLE Config, PNDIS_STRING Key, ULONG Default,
-                          ULONG Min, ULONG Max)
-{
-    NDIS_STATUS status;
-    PNDIS_CONFIGURATION_PARAMETER value;
-    NdisReadConfiguration(&status, &value, Config, Key, NdisParameterInteger);
-    if (status != NDIS_STATUS_SUCCESS) {
-        return Default;
-    }
-    if (value->ParameterData.IntegerData < Min || value->ParameterData.IntegerData > Max) {
-        DbgPrint("tap%lu: %wZ %lu out of range %lu..%lu, using %lu\n", Adapter->Number, Key,
-                 value->ParameterData.IntegerData, Min, Max, Default);
-        return Default;
-    }
-    return value->ParameterData.IntegerData;
-}
 
 /* A string parameter as ASCII into Out; 1 found, 0 absent, -1 unusable (said).
  */
@@ -634,21 +600,16 @@ static int TapReadString(PTAP_ADAPTER Adapter, NDIS_HANDLE Config, PNDIS_STRING 
 
 static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter)
 {
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
+    NDIS_HANDLE config;
     CHAR text[32];
     BOOLEAN ok = TRUE;
     int r;
 
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Adapter->MiniportAdapterHandle;
     NdisMoveMemory(Adapter->IfName, "ndis%d", sizeof "ndis%d");
     Adapter->Up = 1;
     Adapter->RxBuffers = TAP_DEFAULT_RX_BUFFERS;
-    if (NdisOpenConfigurationEx(&co, &config) != NDIS_STATUS_SUCCESS) {
+    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
+    if (config == NULL) {
         Adapter->RxLowWater = Adapter->RxBuffers / 8;
         return TRUE; /* all defaults */
     }
@@ -681,9 +642,9 @@ static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter)
     } else if (r < 0) {
         ok = FALSE;
     }
-    Adapter->Up = TapReadUlong(Adapter, config, &g_TapKeyUp, 1, 0, 1);
-    Adapter->RxBuffers =
-        TapReadUlong(Adapter, config, &g_TapKeyRxBuffers, TAP_DEFAULT_RX_BUFFERS, 16, 65536);
+    Adapter->Up = MiniportReadUlong(config, &g_TapKeyUp, 1, 0, 1, "tap", Adapter->Number);
+    Adapter->RxBuffers = MiniportReadUlong(config, &g_TapKeyRxBuffers, TAP_DEFAULT_RX_BUFFERS, 16,
+                                           65536, "tap", Adapter->Number);
     Adapter->RxLowWater = Adapter->RxBuffers / 8;
     NdisCloseConfiguration(config);
     return ok;
@@ -768,64 +729,17 @@ static VOID TapCloseLinux(PTAP_ADAPTER Adapter)
 
 static NDIS_STATUS TapSetAttributes(PTAP_ADAPTER Adapter)
 {
-    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES reg;
-    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES gen;
-    NDIS_STATUS status;
-    const BOOLEAN connected =
-        (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState == MediaConnectStateConnected;
+    ETHERNET_ADAPTER_ATTRIBUTES attributes;
 
-    NdisZeroMemory(&reg, sizeof reg);
-    reg.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
-    reg.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2;
-    reg.MiniportAdapterContext = Adapter;
-    reg.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_NO_HALT_ON_SUSPEND;
-    reg.InterfaceType = NdisInterfaceInternal;
-    status = NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                        (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&reg);
-    if (status != NDIS_STATUS_SUCCESS) {
-        return status;
-    }
-    NdisZeroMemory(&gen, sizeof gen);
-    gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
-    gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
-    gen.MediaType = NdisMedium802_3;
-    gen.PhysicalMediumType = NdisPhysicalMedium802_3;
-    gen.MtuSize = Adapter->Mtu;
-    gen.MaxXmitLinkSpeed = TAP_LINK_SPEED;
-    gen.MaxRcvLinkSpeed = TAP_LINK_SPEED;
-    gen.XmitLinkSpeed = connected ? TAP_LINK_SPEED : NDIS_LINK_SPEED_UNKNOWN;
-    gen.RcvLinkSpeed = gen.XmitLinkSpeed;
-    gen.MediaConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
-    gen.MediaDuplexState = MediaDuplexStateFull;
-    gen.LookaheadSize = Adapter->Mtu;
-    gen.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
-                     NDIS_MAC_OPTION_NO_LOOPBACK | NDIS_MAC_OPTION_FULL_DUPLEX;
-    gen.SupportedPacketFilters = ETHERNET_SUPPORTED_FILTERS;
-    gen.MaxMulticastListSize = ETHERNET_MAX_MULTICAST;
-    gen.MacAddressLength = ETH_LENGTH_OF_ADDRESS;
-    ETH_COPY_NETWORK_ADDRESS(gen.PermanentMacAddress, Adapter->DriverMac);
-    ETH_COPY_NETWORK_ADDRESS(gen.CurrentMacAddress, Adapter->DriverMac);
-    gen.AccessType = NET_IF_ACCESS_BROADCAST;
-    gen.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
-    gen.ConnectionType = NET_IF_CONNECTION_DEDICATED;
-    gen.IfType = IF_TYPE_ETHERNET_CSMACD;
-    gen.IfConnectorPresent = TRUE;
-    gen.SupportedStatistics =
-        NDIS_STATISTICS_XMIT_OK_SUPPORTED | NDIS_STATISTICS_RCV_OK_SUPPORTED |
-        NDIS_STATISTICS_XMIT_ERROR_SUPPORTED | NDIS_STATISTICS_RCV_ERROR_SUPPORTED |
-        NDIS_STATISTICS_RCV_NO_BUFFER_SUPPORTED | NDIS_STATISTICS_BYTES_XMIT_SUPPORTED |
-        NDIS_STATISTICS_BYTES_RCV_SUPPORTED | NDIS_STATISTICS_XMIT_DISCARDS_SUPPORTED |
-        NDIS_STATISTICS_RCV_DISCARDS_SUPPORTED | NDIS_STATISTICS_GEN_STATISTICS_SUPPORTED;
-    gen.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
-    gen.SupportedOidList = (PNDIS_OID)EthernetSupportedOids;
-    gen.SupportedOidListLength = EthernetSupportedOidsSize;
-    gen.AutoNegotiationFlags = NDIS_LINK_STATE_XMIT_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_RCV_LINK_SPEED_AUTO_NEGOTIATED |
-                               NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
-    return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
-                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&gen);
+    NdisZeroMemory(&attributes, sizeof attributes);
+    attributes.Mtu = Adapter->Mtu;
+    attributes.LinkSpeed = TAP_LINK_SPEED;
+    attributes.ConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
+    attributes.PermanentAddress = Adapter->DriverMac;
+    attributes.CurrentAddress = Adapter->DriverMac;
+    attributes.IfConnectorPresent = TRUE;
+    attributes.SupportedStatistics = ETHERNET_ALL_STATISTICS;
+    return EthernetSetAdapterAttributes(Adapter->MiniportAdapterHandle, Adapter, &attributes);
 }
 
 static VOID TapFreeBuffers(PTAP_ADAPTER Adapter)
@@ -985,19 +899,6 @@ static VOID TapHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
     NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, TAP_TAG);
 }
 
-static VOID TapDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,
-                                    PNET_DEVICE_PNP_EVENT NetDevicePnPEvent)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(NetDevicePnPEvent);
-}
-
-static VOID TapShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
-{
-    UNREFERENCED_PARAMETER(MiniportAdapterContext);
-    UNREFERENCED_PARAMETER(ShutdownAction);
-}
-
 /* ---- Driver entry / unload
  * ------------------------------------------------------------------ */
 
@@ -1019,14 +920,7 @@ NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Reg
         DbgPrint("tap: already loaded\n");
         return STATUS_UNSUCCESSFUL;
     }
-    NdisZeroMemory(&mc, sizeof mc);
-    mc.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
-    mc.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
-    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
-    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
-    mc.MajorDriverVersion = 1;
-    mc.MinorDriverVersion = 0;
+    MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = TapInitializeEx;
     mc.HaltHandlerEx = TapHaltEx;
     mc.UnloadHandler = TapUnload;
@@ -1035,10 +929,10 @@ NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Reg
     mc.OidRequestHandler = TapOidRequest;
     mc.SendNetBufferListsHandler = TapSendNetBufferLists;
     mc.ReturnNetBufferListsHandler = TapReturnNetBufferLists;
-    mc.CancelSendHandler = TapCancelSend;
-    mc.DevicePnPEventNotifyHandler = TapDevicePnPEventNotify;
-    mc.ShutdownHandlerEx = TapShutdownEx;
-    mc.CancelOidRequestHandler = TapCancelOidRequest;
+    mc.CancelSendHandler = MiniportNoSendToCancel; /* sends complete inside the call */
+    mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
+    mc.ShutdownHandlerEx = MiniportNothingToShutDown;
+    mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
     status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_TapDriverHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         g_TapDriverHandle = NULL;

@@ -33,6 +33,7 @@
 #include <pcap/pcap.h>
 
 #include "builtin_drivers.h"
+#include "common/protocol_common.h"
 #include "protocol/capture/capture.h"
 
 #define CAPTURE_TAG 'ipaC'
@@ -62,11 +63,7 @@ typedef struct _CAPTURE_RECORD {
 typedef struct _CAPTURE_BINDING {
     NDIS_HANDLE BindingHandle;
     PCAPTURE_RECORD Record;
-    NDIS_EVENT OpenCloseEvent;
-    NDIS_STATUS OpenCloseStatus;
-    NDIS_EVENT OidEvent;
-    NDIS_STATUS OidStatus;
-    NDIS_OID_REQUEST OidRequest;
+    PROTOCOL_REQUEST_WAIT Wait; /* open, OID and close requests that pend */
     ULONG PacketFilter;
 
     NDIS_SPIN_LOCK Lock; /* Dead, Dumper, Buffer */
@@ -89,7 +86,6 @@ static PROTOCOL_OPEN_ADAPTER_COMPLETE_EX CaptureOpenAdapterCompleteEx;
 static PROTOCOL_CLOSE_ADAPTER_COMPLETE_EX CaptureCloseAdapterCompleteEx;
 static PROTOCOL_NET_PNP_EVENT CaptureNetPnPEvent;
 static PROTOCOL_OID_REQUEST_COMPLETE CaptureOidRequestComplete;
-static PROTOCOL_STATUS_EX CaptureStatusEx;
 static PROTOCOL_RECEIVE_NET_BUFFER_LISTS CaptureReceiveNetBufferLists;
 static PROTOCOL_SEND_NET_BUFFER_LISTS_COMPLETE CaptureSendNetBufferListsComplete;
 
@@ -107,26 +103,12 @@ static VOID CaptureAdd(PCAPTURE_RECORD Record, CAPTURE_COUNTER Counter, LONG64 V
     }
 }
 
-static CHAR CaptureLower(CHAR c)
-{
-    return (c >= 'A' && c <= 'Z') ? (CHAR)(c - 'A' + 'a') : c;
-}
-
-static BOOLEAN CaptureNameEquals(PCSTR A, PCSTR B)
-{
-    while (*A != '\0' && CaptureLower(*A) == CaptureLower(*B)) {
-        ++A;
-        ++B;
-    }
-    return *A == '\0' && *B == '\0';
-}
-
 /* Text[0 … Length) equals Word (lower case), ignoring case. */
 static BOOLEAN CaptureWordEquals(PCSTR Text, ULONG Length, PCSTR Word)
 {
     ULONG i;
     for (i = 0; i < Length; ++i) {
-        if (Word[i] == '\0' || CaptureLower(Text[i]) != Word[i]) {
+        if (Word[i] == '\0' || ProtocolLower(Text[i]) != Word[i]) {
             return FALSE;
         }
     }
@@ -135,40 +117,7 @@ static BOOLEAN CaptureWordEquals(PCSTR Text, ULONG Length, PCSTR Word)
 
 /* ---- Configuration ------------------------------------------------------------------------ */
 
-static NDIS_HANDLE CaptureOpenConfiguration(NDIS_HANDLE Handle)
-{
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Handle;
-    return NdisOpenConfigurationEx(&co, &config) == NDIS_STATUS_SUCCESS ? config : NULL;
-}
-
 /* The parameter from the binding's table, else the driver's; NULL when neither has it. */
-static PNDIS_CONFIGURATION_PARAMETER CaptureReadParameter(NDIS_HANDLE BindingConfig,
-                                                          NDIS_HANDLE DriverConfig,
-                                                          PNDIS_STRING Keyword,
-                                                          NDIS_PARAMETER_TYPE Type)
-{
-    NDIS_STATUS status;
-    PNDIS_CONFIGURATION_PARAMETER value = NULL;
-    if (BindingConfig != NULL) {
-        NdisReadConfiguration(&status, &value, BindingConfig, Keyword, Type);
-        if (status == NDIS_STATUS_SUCCESS) {
-            return value;
-        }
-    }
-    if (DriverConfig != NULL) {
-        NdisReadConfiguration(&status, &value, DriverConfig, Keyword, Type);
-        if (status == NDIS_STATUS_SUCCESS) {
-            return value;
-        }
-    }
-    return NULL;
-}
 
 /* UTF-16 to UTF-8 (a lone surrogate becomes U+FFFD); FALSE when it does not fit. */
 static BOOLEAN CaptureToUtf8(PCUNICODE_STRING Text, PCHAR Out, ULONG Size)
@@ -262,12 +211,12 @@ static BOOLEAN CaptureParseFilter(PCSTR Text, PULONG Filter)
         if (!known) {
             /* a number: decimal, or hexadecimal after 0x */
             ULONG value = 0, base = 10, k = start, digits = 0;
-            if (length > 2 && Text[k] == '0' && CaptureLower(Text[k + 1]) == 'x') {
+            if (length > 2 && Text[k] == '0' && ProtocolLower(Text[k + 1]) == 'x') {
                 base = 16;
                 k += 2;
             }
             for (; k < position; ++k) {
-                const CHAR c = CaptureLower(Text[k]);
+                const CHAR c = ProtocolLower(Text[k]);
                 ULONG d;
                 if (c >= '0' && c <= '9') {
                     d = (ULONG)(c - '0');
@@ -298,13 +247,13 @@ static BOOLEAN CaptureReadConfiguration(PCAPTURE_BINDING Binding, ULONG Supporte
 {
     NDIS_STRING pathKey = NDIS_STRING_CONST("path");
     NDIS_STRING filterKey = NDIS_STRING_CONST("filter");
-    NDIS_HANDLE bindingConfig = CaptureOpenConfiguration(Binding->BindingHandle);
-    NDIS_HANDLE driverConfig = CaptureOpenConfiguration(g_CaptureProtocolHandle);
+    NDIS_HANDLE bindingConfig = DriverOpenConfiguration(Binding->BindingHandle);
+    NDIS_HANDLE driverConfig = DriverOpenConfiguration(g_CaptureProtocolHandle);
     PCSTR name = Binding->Record->AdapterName;
     PNDIS_CONFIGURATION_PARAMETER value;
     BOOLEAN ok = TRUE;
 
-    value = CaptureReadParameter(bindingConfig, driverConfig, &pathKey, NdisParameterString);
+    value = ProtocolReadParameter(bindingConfig, driverConfig, &pathKey, NdisParameterString);
     if (value == NULL || value->ParameterType != NdisParameterString) {
         DbgPrint("capture %s: no path parameter (the pcap file to write)\n", name);
         ok = FALSE;
@@ -322,9 +271,9 @@ static BOOLEAN CaptureReadConfiguration(PCAPTURE_BINDING Binding, ULONG Supporte
                                 NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_ALL_MULTICAST;
     }
     /* An integer, or (when it is not one) a string of names. */
-    value = CaptureReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterInteger);
+    value = ProtocolReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterInteger);
     if (value == NULL) {
-        value = CaptureReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterString);
+        value = ProtocolReadParameter(bindingConfig, driverConfig, &filterKey, NdisParameterString);
     }
     if (value != NULL && value->ParameterType == NdisParameterInteger) {
         Binding->PacketFilter = value->ParameterData.IntegerData;
@@ -364,7 +313,7 @@ static PCAPTURE_RECORD CaptureGetRecord(PCSTR AdapterName)
     NdisAcquireSpinLock(&g_CaptureLock);
     for (entry = g_CaptureRecords.Flink; entry != &g_CaptureRecords; entry = entry->Flink) {
         PCAPTURE_RECORD r = CONTAINING_RECORD(entry, CAPTURE_RECORD, Link);
-        if (CaptureNameEquals(r->AdapterName, AdapterName)) {
+        if (ProtocolNameEquals(r->AdapterName, AdapterName)) {
             record = r;
             break;
         }
@@ -407,7 +356,7 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS CaptureGetStats(const char *AdapterName, CAPTU
     NdisAcquireSpinLock(&g_CaptureLock);
     for (entry = g_CaptureRecords.Flink; entry != &g_CaptureRecords; entry = entry->Flink) {
         PCAPTURE_RECORD r = CONTAINING_RECORD(entry, CAPTURE_RECORD, Link);
-        if (!CaptureNameEquals(r->AdapterName, AdapterName)) {
+        if (!ProtocolNameEquals(r->AdapterName, AdapterName)) {
             continue;
         }
         NdisZeroMemory(Stats, sizeof *Stats);
@@ -432,8 +381,8 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS CaptureGetStats(const char *AdapterName, CAPTU
 
 static VOID CaptureReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
                                          PNET_BUFFER_LIST NetBufferLists,
-                                         NDIS_PORT_NUMBER PortNumber,
-                                         ULONG NumberOfNetBufferLists, ULONG ReceiveFlags)
+                                         NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
+                                         ULONG ReceiveFlags)
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
     LONG64 frames = 0, written = 0, bytes = 0, truncated = 0, unreadable = 0;
@@ -463,9 +412,9 @@ static VOID CaptureReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
                 continue;
             }
             /* In place when contiguous; gathered from the MDLs into Buffer otherwise. */
-            data = caplen == 0 ? binding->Buffer
-                               : (const UCHAR *)NdisGetDataBuffer(nb, caplen, binding->Buffer,
-                                                                  1, 0);
+            data = caplen == 0
+                       ? binding->Buffer
+                       : (const UCHAR *)NdisGetDataBuffer(nb, caplen, binding->Buffer, 1, 0);
             if (data == NULL) {
                 ++unreadable;
                 continue;
@@ -489,10 +438,9 @@ static VOID CaptureReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
     if (NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags)) {
         return; /* PS-23: the NBLs are the miniport's again when we return */
     }
-    NdisReturnNetBufferLists(binding->BindingHandle, NetBufferLists,
-                             NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags)
-                                 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL
-                                 : 0);
+    NdisReturnNetBufferLists(
+        binding->BindingHandle, NetBufferLists,
+        NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags) ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0);
 }
 
 static VOID CaptureSendNetBufferListsComplete(NDIS_HANDLE ProtocolBindingContext,
@@ -510,15 +458,13 @@ static VOID CaptureSendNetBufferListsComplete(NDIS_HANDLE ProtocolBindingContext
 static VOID CaptureOpenAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status)
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = Status;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, Status);
 }
 
 static VOID CaptureCloseAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext)
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = NDIS_STATUS_SUCCESS;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, NDIS_STATUS_SUCCESS);
 }
 
 static VOID CaptureOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
@@ -526,47 +472,19 @@ static VOID CaptureOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
 {
     PCAPTURE_BINDING binding = (PCAPTURE_BINDING)ProtocolBindingContext;
     UNREFERENCED_PARAMETER(OidRequest);
-    binding->OidStatus = Status;
-    NdisSetEvent(&binding->OidEvent);
-}
-
-static VOID CaptureStatusEx(NDIS_HANDLE ProtocolBindingContext,
-                            PNDIS_STATUS_INDICATION StatusIndication)
-{
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    UNREFERENCED_PARAMETER(StatusIndication);
+    ProtocolOidCompleted(&binding->Wait, Status);
 }
 
 static NDIS_STATUS CaptureSetPacketFilter(PCAPTURE_BINDING Binding)
 {
-    NDIS_STATUS status;
-    NdisZeroMemory(&Binding->OidRequest, sizeof Binding->OidRequest);
-    Binding->OidRequest.Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST;
-    Binding->OidRequest.Header.Revision = NDIS_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.RequestType = NdisRequestSetInformation;
-    Binding->OidRequest.PortNumber = NDIS_DEFAULT_PORT_NUMBER;
-    Binding->OidRequest.DATA.SET_INFORMATION.Oid = OID_GEN_CURRENT_PACKET_FILTER;
-    Binding->OidRequest.DATA.SET_INFORMATION.InformationBuffer = &Binding->PacketFilter;
-    Binding->OidRequest.DATA.SET_INFORMATION.InformationBufferLength = sizeof(ULONG);
-    NdisResetEvent(&Binding->OidEvent);
-    status = NdisOidRequest(Binding->BindingHandle, &Binding->OidRequest);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OidEvent, 0);
-        status = Binding->OidStatus;
-    }
-    return status;
+    return ProtocolOidRequest(Binding->BindingHandle, &Binding->Wait, NdisRequestSetInformation,
+                              OID_GEN_CURRENT_PACKET_FILTER, &Binding->PacketFilter, sizeof(ULONG));
 }
 
 /* Closes the file and the adapter, frees the binding. */
 static VOID CaptureCloseAndFree(PCAPTURE_BINDING Binding)
 {
-    NDIS_STATUS status;
-    NdisResetEvent(&Binding->OpenCloseEvent);
-    status = NdisCloseAdapterEx(Binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OpenCloseEvent, 0);
-    }
+    ProtocolCloseAdapter(Binding->BindingHandle, &Binding->Wait);
     /* No receive can run now: the binding is closed. */
     if (Binding->Dumper != NULL) {
         pcap_dump_close(Binding->Dumper);
@@ -587,24 +505,14 @@ static NDIS_STATUS CaptureBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_
                                         PNDIS_BIND_PARAMETERS BindParameters)
 {
     PCAPTURE_BINDING binding;
-    NDIS_OPEN_PARAMETERS open;
-    NDIS_MEDIUM media[1] = {NdisMedium802_3};
-    UINT selected = 0;
     CHAR name[CAPTURE_MAX_ADAPTER_NAME];
     NDIS_STATUS status;
-    ULONG i;
 
     UNREFERENCED_PARAMETER(ProtocolDriverContext);
     if (BindParameters->MediaType != NdisMedium802_3) {
         return NDIS_STATUS_UNSUPPORTED_MEDIA;
     }
-    for (i = 0; BindParameters->AdapterName != NULL && i + 1 < sizeof name &&
-                i < BindParameters->AdapterName->Length / sizeof(WCHAR);
-         ++i) {
-        const WCHAR c = BindParameters->AdapterName->Buffer[i];
-        name[i] = (c >= 0x20 && c < 0x7F) ? (CHAR)c : '?';
-    }
-    name[i] = '\0';
+    ProtocolAdapterNameToAscii(BindParameters->AdapterName, name, sizeof name);
 
     binding = (PCAPTURE_BINDING)NdisAllocateMemoryWithTagPriority(
         g_CaptureProtocolHandle, sizeof(CAPTURE_BINDING), CAPTURE_TAG, NormalPoolPriority);
@@ -617,24 +525,11 @@ static NDIS_STATUS CaptureBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_
         NdisFreeMemoryWithTagPriority(g_CaptureProtocolHandle, binding, CAPTURE_TAG);
         return NDIS_STATUS_RESOURCES;
     }
-    NdisInitializeEvent(&binding->OpenCloseEvent);
-    NdisInitializeEvent(&binding->OidEvent);
+    ProtocolRequestWaitInitialize(&binding->Wait);
     NdisAllocateSpinLock(&binding->Lock);
 
-    NdisZeroMemory(&open, sizeof open);
-    open.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS;
-    open.Header.Revision = NDIS_OPEN_PARAMETERS_REVISION_1;
-    open.Header.Size = NDIS_SIZEOF_OPEN_PARAMETERS_REVISION_1;
-    open.AdapterName = BindParameters->AdapterName;
-    open.MediumArray = media;
-    open.MediumArraySize = 1;
-    open.SelectedMediumIndex = &selected;
-    status = NdisOpenAdapterEx(g_CaptureProtocolHandle, binding, &open, BindContext,
-                               &binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&binding->OpenCloseEvent, 0);
-        status = binding->OpenCloseStatus;
-    }
+    status = ProtocolOpenAdapter(g_CaptureProtocolHandle, binding, BindContext, BindParameters,
+                                 &binding->Wait, &binding->BindingHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         NdisFreeSpinLock(&binding->Lock);
         NdisFreeMemoryWithTagPriority(g_CaptureProtocolHandle, binding, CAPTURE_TAG);
@@ -754,22 +649,14 @@ NTSTATUS CaptureProtocolDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING
     NdisAllocateSpinLock(&g_CaptureLock);
     InitializeListHead(&g_CaptureRecords);
 
-    NdisZeroMemory(&pc, sizeof pc);
-    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
-    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.MajorNdisVersion = NDIS_PROTOCOL_MAJOR_VERSION;
-    pc.MinorNdisVersion = NDIS_PROTOCOL_MINOR_VERSION;
-    pc.MajorDriverVersion = 1;
-    pc.MinorDriverVersion = 0;
-    pc.Name = g_CaptureName;
+    ProtocolInitializeCharacteristics(&pc, &g_CaptureName);
     pc.BindAdapterHandlerEx = CaptureBindAdapterEx;
     pc.UnbindAdapterHandlerEx = CaptureUnbindAdapterEx;
     pc.OpenAdapterCompleteHandlerEx = CaptureOpenAdapterCompleteEx;
     pc.CloseAdapterCompleteHandlerEx = CaptureCloseAdapterCompleteEx;
     pc.NetPnPEventHandler = CaptureNetPnPEvent;
     pc.OidRequestCompleteHandler = CaptureOidRequestComplete;
-    pc.StatusHandlerEx = CaptureStatusEx;
+    pc.StatusHandlerEx = ProtocolIgnoreStatus;
     pc.ReceiveNetBufferListsHandler = CaptureReceiveNetBufferLists;
     pc.SendNetBufferListsCompleteHandler = CaptureSendNetBufferListsComplete;
     status = NdisRegisterProtocolDriver(NULL, &pc, &g_CaptureProtocolHandle);

@@ -48,6 +48,7 @@
 #include <ndis.h>
 
 #include "builtin_drivers.h"
+#include "common/protocol_common.h"
 #include "protocol/pktgen/pktgen.h"
 
 #define PKTGEN_TAG 'GtkP'
@@ -120,19 +121,15 @@ typedef struct _PKTGEN_RECORD {
 /* One NBL pktgen sends, with its NBs and their frame buffers. */
 typedef struct _PKTGEN_SLOT {
     PNET_BUFFER_LIST Nbl;
-    PUCHAR Data;     /* NbsPerNbl regions of Backfill + FrameSize bytes */
-    ULONG NbsUsed;   /* NBs in the NBL's list for the current send */
+    PUCHAR Data;        /* NbsPerNbl regions of Backfill + FrameSize bytes */
+    ULONG NbsUsed;      /* NBs in the NBL's list for the current send */
     PNET_BUFFER Nbs[1]; /* NbsPerNbl of them */
 } PKTGEN_SLOT, *PPKTGEN_SLOT;
 
 typedef struct _PKTGEN_BINDING {
     NDIS_HANDLE BindingHandle;
     PPKTGEN_RECORD Record;
-    NDIS_EVENT OpenCloseEvent;
-    NDIS_STATUS OpenCloseStatus;
-    NDIS_EVENT OidEvent;
-    NDIS_STATUS OidStatus;
-    NDIS_OID_REQUEST OidRequest;
+    PROTOCOL_REQUEST_WAIT Wait; /* open, OID and close requests that pend */
     ULONG PacketFilter;
 
     UCHAR Source[ETH_LENGTH_OF_ADDRESS];
@@ -150,7 +147,7 @@ typedef struct _PKTGEN_BINDING {
     NBL_COUNTED_QUEUE FreeQueue;  /* NBLs ready to send, under FreeLock */
     NBL_COUNTED_QUEUE RetryQueue; /* NBLs completed NDIS_STATUS_PAUSED, to send again as they
                                      are (same frames, same sequence numbers), under FreeLock */
-    NDIS_EVENT FreeEvent;        /* signalled by completions and by pause */
+    NDIS_EVENT FreeEvent;         /* signalled by completions and by pause */
     NDIS_HANDLE WorkItem;
 
     volatile LONG Stop;
@@ -177,7 +174,6 @@ static PROTOCOL_OPEN_ADAPTER_COMPLETE_EX PktgenOpenAdapterCompleteEx;
 static PROTOCOL_CLOSE_ADAPTER_COMPLETE_EX PktgenCloseAdapterCompleteEx;
 static PROTOCOL_NET_PNP_EVENT PktgenNetPnPEvent;
 static PROTOCOL_OID_REQUEST_COMPLETE PktgenOidRequestComplete;
-static PROTOCOL_STATUS_EX PktgenStatusEx;
 static PROTOCOL_RECEIVE_NET_BUFFER_LISTS PktgenReceiveNetBufferLists;
 static PROTOCOL_SEND_NET_BUFFER_LISTS_COMPLETE PktgenSendNetBufferListsComplete;
 static NDIS_IO_WORKITEM_FUNCTION PktgenWorker;
@@ -204,20 +200,6 @@ static UCHAR PktgenPattern(ULONG Offset)
 static ULONG64 PktgenNow100ns(VOID)
 {
     return (ULONG64)KeQueryPerformanceCounter(NULL).QuadPart; /* 10 MHz */
-}
-
-static CHAR PktgenLower(CHAR c)
-{
-    return (c >= 'A' && c <= 'Z') ? (CHAR)(c - 'A' + 'a') : c;
-}
-
-static BOOLEAN PktgenNameEquals(PCSTR A, PCSTR B)
-{
-    while (*A != '\0' && PktgenLower(*A) == PktgenLower(*B)) {
-        ++A;
-        ++B;
-    }
-    return *A == '\0' && *B == '\0';
 }
 
 /* Appends text / a decimal number to Buffer (size Size), always NUL-terminated. */
@@ -261,54 +243,21 @@ static VOID PktgenRelease(PPKTGEN_BINDING Binding, LONG Count)
 
 /* ---- Configuration ------------------------------------------------------------------------ */
 
-static NDIS_HANDLE PktgenOpenConfiguration(NDIS_HANDLE Handle)
-{
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Handle;
-    return NdisOpenConfigurationEx(&co, &config) == NDIS_STATUS_SUCCESS ? config : NULL;
-}
-
 /* The parameter from the binding's table, else the driver's; NULL when neither has it. */
-static PNDIS_CONFIGURATION_PARAMETER PktgenReadParameter(NDIS_HANDLE BindingConfig,
-                                                         NDIS_HANDLE DriverConfig,
-                                                         PNDIS_STRING Keyword,
-                                                         NDIS_PARAMETER_TYPE Type)
-{
-    NDIS_STATUS status;
-    PNDIS_CONFIGURATION_PARAMETER value = NULL;
-    if (BindingConfig != NULL) {
-        NdisReadConfiguration(&status, &value, BindingConfig, Keyword, Type);
-        if (status == NDIS_STATUS_SUCCESS) {
-            return value;
-        }
-    }
-    if (DriverConfig != NULL) {
-        NdisReadConfiguration(&status, &value, DriverConfig, Keyword, Type);
-        if (status == NDIS_STATUS_SUCCESS) {
-            return value;
-        }
-    }
-    return NULL;
-}
 
 static ULONG PktgenReadUlong(PPKTGEN_BINDING Binding, NDIS_HANDLE BindingConfig,
                              NDIS_HANDLE DriverConfig, PNDIS_STRING Keyword, ULONG Default,
                              ULONG Min, ULONG Max)
 {
     PNDIS_CONFIGURATION_PARAMETER value =
-        PktgenReadParameter(BindingConfig, DriverConfig, Keyword, NdisParameterInteger);
+        ProtocolReadParameter(BindingConfig, DriverConfig, Keyword, NdisParameterInteger);
     if (value == NULL) {
         return Default;
     }
     if (value->ParameterData.IntegerData < Min || value->ParameterData.IntegerData > Max) {
         DbgPrint("pktgen %s: %wZ %lu out of range %lu..%lu, using %lu\n",
-                 Binding->Record->AdapterName, Keyword, value->ParameterData.IntegerData, Min,
-                 Max, Default);
+                 Binding->Record->AdapterName, Keyword, value->ParameterData.IntegerData, Min, Max,
+                 Default);
         return Default;
     }
     return value->ParameterData.IntegerData;
@@ -359,8 +308,8 @@ static VOID PktgenReadConfiguration(PPKTGEN_BINDING Binding)
     NDIS_STRING maxOutstanding = NDIS_STRING_CONST("MaxOutstanding");
     NDIS_STRING destination = NDIS_STRING_CONST("Destination");
     NDIS_STRING transmit = NDIS_STRING_CONST("Transmit");
-    NDIS_HANDLE bindingConfig = PktgenOpenConfiguration(Binding->BindingHandle);
-    NDIS_HANDLE driverConfig = PktgenOpenConfiguration(g_PktgenProtocolHandle);
+    NDIS_HANDLE bindingConfig = DriverOpenConfiguration(Binding->BindingHandle);
+    NDIS_HANDLE driverConfig = DriverOpenConfiguration(g_PktgenProtocolHandle);
     PNDIS_CONFIGURATION_PARAMETER value;
     ULONG i;
 
@@ -381,14 +330,14 @@ static VOID PktgenReadConfiguration(PPKTGEN_BINDING Binding)
         PktgenReadUlong(Binding, bindingConfig, driverConfig, &durationMs, 0, 0, 0xFFFFFFFFu);
     Binding->RatePps =
         PktgenReadUlong(Binding, bindingConfig, driverConfig, &ratePps, 0, 0, 0xFFFFFFFFu);
-    Binding->MaxOutstanding = PktgenReadUlong(Binding, bindingConfig, driverConfig,
-                                              &maxOutstanding, 1024, 1, 1u << 20);
+    Binding->MaxOutstanding =
+        PktgenReadUlong(Binding, bindingConfig, driverConfig, &maxOutstanding, 1024, 1, 1u << 20);
     Binding->Transmit =
         PktgenReadUlong(Binding, bindingConfig, driverConfig, &transmit, 1, 0, 1) != 0;
     for (i = 0; i < ETH_LENGTH_OF_ADDRESS; ++i) {
         Binding->Destination[i] = 0xFF;
     }
-    value = PktgenReadParameter(bindingConfig, driverConfig, &destination, NdisParameterString);
+    value = ProtocolReadParameter(bindingConfig, driverConfig, &destination, NdisParameterString);
     if (value != NULL) {
         UCHAR mac[ETH_LENGTH_OF_ADDRESS];
         if (PktgenParseMac(&value->ParameterData.StringData, mac)) {
@@ -420,7 +369,7 @@ static PPKTGEN_RECORD PktgenGetRecord(PCSTR AdapterName)
     NdisAcquireSpinLock(&g_PktgenLock);
     for (entry = g_PktgenRecords.Flink; entry != &g_PktgenRecords; entry = entry->Flink) {
         PPKTGEN_RECORD r = CONTAINING_RECORD(entry, PKTGEN_RECORD, Link);
-        if (PktgenNameEquals(r->AdapterName, AdapterName)) {
+        if (ProtocolNameEquals(r->AdapterName, AdapterName)) {
             record = r;
             break;
         }
@@ -463,7 +412,7 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS PktgenGetStats(const char *AdapterName, PKTGEN
     NdisAcquireSpinLock(&g_PktgenLock);
     for (entry = g_PktgenRecords.Flink; entry != &g_PktgenRecords; entry = entry->Flink) {
         PPKTGEN_RECORD r = CONTAINING_RECORD(entry, PKTGEN_RECORD, Link);
-        if (!PktgenNameEquals(r->AdapterName, AdapterName)) {
+        if (!ProtocolNameEquals(r->AdapterName, AdapterName)) {
             continue;
         }
         *Stats = r->Config;
@@ -583,12 +532,11 @@ static PPKTGEN_SLOT PktgenAllocateSlot(PPKTGEN_BINDING Binding)
         /* MDL j covers part j of the frame; the first one also the backfill in front. */
         for (j = 0; j < Binding->MdlsPerNb; ++j) {
             const ULONG offset = j * part;
-            const ULONG length =
-                (j + 1 == Binding->MdlsPerNb) ? Binding->FrameSize - offset : part;
-            PMDL mdl = j == 0 ? NdisAllocateMdl(Binding->BindingHandle, base,
-                                                Binding->Backfill + length)
-                              : NdisAllocateMdl(Binding->BindingHandle,
-                                                base + Binding->Backfill + offset, length);
+            const ULONG length = (j + 1 == Binding->MdlsPerNb) ? Binding->FrameSize - offset : part;
+            PMDL mdl =
+                j == 0 ? NdisAllocateMdl(Binding->BindingHandle, base, Binding->Backfill + length)
+                       : NdisAllocateMdl(Binding->BindingHandle, base + Binding->Backfill + offset,
+                                         length);
             if (mdl == NULL) {
                 break;
             }
@@ -596,8 +544,8 @@ static PPKTGEN_SLOT PktgenAllocateSlot(PPKTGEN_BINDING Binding)
             link = &NDIS_MDL_LINKAGE(mdl);
         }
         if (j == Binding->MdlsPerNb) {
-            slot->Nbs[i] =
-                NdisAllocateNetBuffer(Binding->NbPool, chain, Binding->Backfill, Binding->FrameSize);
+            slot->Nbs[i] = NdisAllocateNetBuffer(Binding->NbPool, chain, Binding->Backfill,
+                                                 Binding->FrameSize);
         }
         if (slot->Nbs[i] == NULL) {
             PMDL next;
@@ -760,8 +708,7 @@ static VOID PktgenPrepare(PPKTGEN_BINDING Binding, PPKTGEN_SLOT Slot, ULONG Fram
 }
 
 /* Hands Chain (Nbls NBLs, Frames frames) to NDIS. */
-static VOID PktgenSend(PPKTGEN_BINDING Binding, PNET_BUFFER_LIST Chain, ULONG Nbls,
-                       ULONG64 Frames)
+static VOID PktgenSend(PPKTGEN_BINDING Binding, PNET_BUFFER_LIST Chain, ULONG Nbls, ULONG64 Frames)
 {
     PPKTGEN_RECORD record = Binding->Record;
     PNET_BUFFER_LIST nbl;
@@ -852,15 +799,15 @@ static VOID PktgenWorker(PVOID WorkItemContext, NDIS_HANDLE NdisIoWorkItemHandle
             const ULONG64 allowed = (now - start) / 10 * rate / 1000000 + 1;
             if (allowed <= sentThisRun) {
                 /* When frame number sentThisRun is due, in 100 ns units after start. */
-                const ULONG64 due = start + sentThisRun / rate * 10000000 +
-                                    sentThisRun % rate * 10000000 / rate;
+                const ULONG64 due =
+                    start + sentThisRun / rate * 10000000 + sentThisRun % rate * 10000000 / rate;
                 const ULONG64 waitUs = due > now ? (due - now) / 10 : 0;
                 NdisMSleep((ULONG)(waitUs > 10000 ? 10000 : (waitUs == 0 ? 1 : waitUs)));
                 continue;
             }
             if ((allowed - sentThisRun + binding->NbsPerNbl - 1) / binding->NbsPerNbl < want) {
-                want = (ULONG)((allowed - sentThisRun + binding->NbsPerNbl - 1) /
-                               binding->NbsPerNbl);
+                want =
+                    (ULONG)((allowed - sentThisRun + binding->NbsPerNbl - 1) / binding->NbsPerNbl);
             }
         }
         chain = PktgenTake(binding, &binding->FreeQueue, want, &got, NULL);
@@ -1037,8 +984,9 @@ static VOID PktgenInspectFrame(PPKTGEN_BINDING Binding, PNET_BUFFER Nb, PPKTGEN_
 }
 
 static VOID PktgenReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
-                                        PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
-                                        ULONG NumberOfNetBufferLists, ULONG ReceiveFlags)
+                                        PNET_BUFFER_LIST NetBufferLists,
+                                        NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
+                                        ULONG ReceiveFlags)
 {
     PPKTGEN_BINDING binding = (PPKTGEN_BINDING)ProtocolBindingContext;
     PPKTGEN_RECORD record = binding->Record;
@@ -1069,10 +1017,9 @@ static VOID PktgenReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
         PktgenAdd(record, PkResourcesIndications, 1);
         return;
     }
-    NdisReturnNetBufferLists(binding->BindingHandle, NetBufferLists,
-                             NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags)
-                                 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL
-                                 : 0);
+    NdisReturnNetBufferLists(
+        binding->BindingHandle, NetBufferLists,
+        NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags) ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0);
 }
 
 /* ---- Binding -------------------------------------------------------------------------------- */
@@ -1080,15 +1027,13 @@ static VOID PktgenReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
 static VOID PktgenOpenAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status)
 {
     PPKTGEN_BINDING binding = (PPKTGEN_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = Status;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, Status);
 }
 
 static VOID PktgenCloseAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext)
 {
     PPKTGEN_BINDING binding = (PPKTGEN_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = NDIS_STATUS_SUCCESS;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, NDIS_STATUS_SUCCESS);
 }
 
 static VOID PktgenOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
@@ -1096,50 +1041,22 @@ static VOID PktgenOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
 {
     PPKTGEN_BINDING binding = (PPKTGEN_BINDING)ProtocolBindingContext;
     UNREFERENCED_PARAMETER(OidRequest);
-    binding->OidStatus = Status;
-    NdisSetEvent(&binding->OidEvent);
-}
-
-static VOID PktgenStatusEx(NDIS_HANDLE ProtocolBindingContext,
-                           PNDIS_STATUS_INDICATION StatusIndication)
-{
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    UNREFERENCED_PARAMETER(StatusIndication);
+    ProtocolOidCompleted(&binding->Wait, Status);
 }
 
 /* Directed, broadcast and all-multicast frames, so that pktgen frames reach us. */
 static NDIS_STATUS PktgenSetPacketFilter(PPKTGEN_BINDING Binding)
 {
-    NDIS_STATUS status;
-    NdisZeroMemory(&Binding->OidRequest, sizeof Binding->OidRequest);
-    Binding->OidRequest.Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST;
-    Binding->OidRequest.Header.Revision = NDIS_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.RequestType = NdisRequestSetInformation;
-    Binding->OidRequest.PortNumber = NDIS_DEFAULT_PORT_NUMBER;
     Binding->PacketFilter =
         NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_ALL_MULTICAST;
-    Binding->OidRequest.DATA.SET_INFORMATION.Oid = OID_GEN_CURRENT_PACKET_FILTER;
-    Binding->OidRequest.DATA.SET_INFORMATION.InformationBuffer = &Binding->PacketFilter;
-    Binding->OidRequest.DATA.SET_INFORMATION.InformationBufferLength = sizeof(ULONG);
-    NdisResetEvent(&Binding->OidEvent);
-    status = NdisOidRequest(Binding->BindingHandle, &Binding->OidRequest);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OidEvent, 0);
-        status = Binding->OidStatus;
-    }
-    return status;
+    return ProtocolOidRequest(Binding->BindingHandle, &Binding->Wait, NdisRequestSetInformation,
+                              OID_GEN_CURRENT_PACKET_FILTER, &Binding->PacketFilter, sizeof(ULONG));
 }
 
 static VOID PktgenCloseAndFree(PPKTGEN_BINDING Binding)
 {
-    NDIS_STATUS status;
     PktgenFreeSendResources(Binding);
-    NdisResetEvent(&Binding->OpenCloseEvent);
-    status = NdisCloseAdapterEx(Binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OpenCloseEvent, 0);
-    }
+    ProtocolCloseAdapter(Binding->BindingHandle, &Binding->Wait);
     NdisFreeSpinLock(&Binding->RxLock);
     NdisFreeSpinLock(&Binding->FreeLock);
     NdisFreeMemoryWithTagPriority(g_PktgenProtocolHandle, Binding, PKTGEN_TAG);
@@ -1149,24 +1066,14 @@ static NDIS_STATUS PktgenBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_H
                                        PNDIS_BIND_PARAMETERS BindParameters)
 {
     PPKTGEN_BINDING binding;
-    NDIS_OPEN_PARAMETERS open;
-    NDIS_MEDIUM media[1] = {NdisMedium802_3};
-    UINT selected = 0;
     CHAR name[PKTGEN_MAX_ADAPTER_NAME];
     NDIS_STATUS status;
-    ULONG i;
 
     UNREFERENCED_PARAMETER(ProtocolDriverContext);
     if (BindParameters->MediaType != NdisMedium802_3) {
         return NDIS_STATUS_UNSUPPORTED_MEDIA;
     }
-    for (i = 0; BindParameters->AdapterName != NULL && i + 1 < sizeof name &&
-                i < BindParameters->AdapterName->Length / sizeof(WCHAR);
-         ++i) {
-        const WCHAR c = BindParameters->AdapterName->Buffer[i];
-        name[i] = (c >= 0x20 && c < 0x7F) ? (CHAR)c : '?';
-    }
-    name[i] = '\0';
+    ProtocolAdapterNameToAscii(BindParameters->AdapterName, name, sizeof name);
 
     binding = (PPKTGEN_BINDING)NdisAllocateMemoryWithTagPriority(
         g_PktgenProtocolHandle, sizeof(PKTGEN_BINDING), PKTGEN_TAG, NormalPoolPriority);
@@ -1179,8 +1086,7 @@ static NDIS_STATUS PktgenBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_H
         NdisFreeMemoryWithTagPriority(g_PktgenProtocolHandle, binding, PKTGEN_TAG);
         return NDIS_STATUS_RESOURCES;
     }
-    NdisInitializeEvent(&binding->OpenCloseEvent);
-    NdisInitializeEvent(&binding->OidEvent);
+    ProtocolRequestWaitInitialize(&binding->Wait);
     NdisInitializeEvent(&binding->FreeEvent);
     NdisAllocateSpinLock(&binding->FreeLock);
     NdisAllocateSpinLock(&binding->RxLock);
@@ -1193,22 +1099,8 @@ static NDIS_STATUS PktgenBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS_H
                             ? BindParameters->DataBackFillSize
                             : PKTGEN_MAX_BACKFILL;
 
-    NdisZeroMemory(&open, sizeof open);
-    open.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS;
-    open.Header.Revision = NDIS_OPEN_PARAMETERS_REVISION_1;
-    open.Header.Size = NDIS_SIZEOF_OPEN_PARAMETERS_REVISION_1;
-    open.AdapterName = BindParameters->AdapterName;
-    open.MediumArray = media;
-    open.MediumArraySize = 1;
-    open.SelectedMediumIndex = &selected;
-    open.FrameTypeArray = NULL; /* every frame: pktgen counts all it receives */
-    open.FrameTypeArraySize = 0;
-    status = NdisOpenAdapterEx(g_PktgenProtocolHandle, binding, &open, BindContext,
-                               &binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&binding->OpenCloseEvent, 0);
-        status = binding->OpenCloseStatus;
-    }
+    status = ProtocolOpenAdapter(g_PktgenProtocolHandle, binding, BindContext, BindParameters,
+                                 &binding->Wait, &binding->BindingHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         NdisFreeSpinLock(&binding->RxLock);
         NdisFreeSpinLock(&binding->FreeLock);
@@ -1342,8 +1234,7 @@ static NDIS_STATUS PktgenNetPnPEvent(NDIS_HANDLE ProtocolBindingContext,
         }
         /* PS-19: the sender or sends still out; the last of them completes the pause. */
         return NDIS_STATUS_PENDING;
-    default:
-        return NDIS_STATUS_SUCCESS;
+    default: return NDIS_STATUS_SUCCESS;
     }
 }
 
@@ -1386,22 +1277,14 @@ NTSTATUS PktgenProtocolDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING 
     NdisAllocateSpinLock(&g_PktgenLock);
     InitializeListHead(&g_PktgenRecords);
 
-    NdisZeroMemory(&pc, sizeof pc);
-    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
-    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.MajorNdisVersion = NDIS_PROTOCOL_MAJOR_VERSION;
-    pc.MinorNdisVersion = NDIS_PROTOCOL_MINOR_VERSION;
-    pc.MajorDriverVersion = 1;
-    pc.MinorDriverVersion = 0;
-    pc.Name = g_PktgenName;
+    ProtocolInitializeCharacteristics(&pc, &g_PktgenName);
     pc.BindAdapterHandlerEx = PktgenBindAdapterEx;
     pc.UnbindAdapterHandlerEx = PktgenUnbindAdapterEx;
     pc.OpenAdapterCompleteHandlerEx = PktgenOpenAdapterCompleteEx;
     pc.CloseAdapterCompleteHandlerEx = PktgenCloseAdapterCompleteEx;
     pc.NetPnPEventHandler = PktgenNetPnPEvent;
     pc.OidRequestCompleteHandler = PktgenOidRequestComplete;
-    pc.StatusHandlerEx = PktgenStatusEx;
+    pc.StatusHandlerEx = ProtocolIgnoreStatus;
     pc.ReceiveNetBufferListsHandler = PktgenReceiveNetBufferLists;
     pc.SendNetBufferListsCompleteHandler = PktgenSendNetBufferListsComplete;
     status = NdisRegisterProtocolDriver(NULL, &pc, &g_PktgenProtocolHandle);

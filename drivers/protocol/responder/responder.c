@@ -51,6 +51,7 @@
 #include <ndis.h>
 
 #include "builtin_drivers.h"
+#include "common/protocol_common.h"
 #include "protocol/responder/responder.h"
 
 #define RESPONDER_TAG 'pseR'
@@ -111,11 +112,7 @@ typedef struct _RESPONDER_RECORD {
 typedef struct _RESPONDER_BINDING {
     NDIS_HANDLE BindingHandle;
     PRESPONDER_RECORD Record;
-    NDIS_EVENT OpenCloseEvent;
-    NDIS_STATUS OpenCloseStatus;
-    NDIS_EVENT OidEvent;
-    NDIS_STATUS OidStatus;
-    NDIS_OID_REQUEST OidRequest;
+    PROTOCOL_REQUEST_WAIT Wait; /* open, OID and close requests that pend */
     ULONG PacketFilter;
     UCHAR MulticastList[2][ETH_LENGTH_OF_ADDRESS];
 
@@ -160,7 +157,6 @@ static PROTOCOL_OPEN_ADAPTER_COMPLETE_EX ResponderOpenAdapterCompleteEx;
 static PROTOCOL_CLOSE_ADAPTER_COMPLETE_EX ResponderCloseAdapterCompleteEx;
 static PROTOCOL_NET_PNP_EVENT ResponderNetPnPEvent;
 static PROTOCOL_OID_REQUEST_COMPLETE ResponderOidRequestComplete;
-static PROTOCOL_STATUS_EX ResponderStatusEx;
 static PROTOCOL_RECEIVE_NET_BUFFER_LISTS ResponderReceiveNetBufferLists;
 static PROTOCOL_SEND_NET_BUFFER_LISTS_COMPLETE ResponderSendNetBufferListsComplete;
 
@@ -176,20 +172,6 @@ static VOID ResponderAdd(PRESPONDER_RECORD Record, RESPONDER_COUNTER Counter, LO
     if (Value != 0) {
         InterlockedAdd64(&Record->Counters[Counter], Value);
     }
-}
-
-static CHAR ResponderLower(CHAR c)
-{
-    return (c >= 'A' && c <= 'Z') ? (CHAR)(c - 'A' + 'a') : c;
-}
-
-static BOOLEAN ResponderNameEquals(PCSTR A, PCSTR B)
-{
-    while (*A != '\0' && ResponderLower(*A) == ResponderLower(*B)) {
-        ++A;
-        ++B;
-    }
-    return *A == '\0' && *B == '\0';
 }
 
 static BOOLEAN ResponderEqual(const UCHAR *A, const UCHAR *B, ULONG Length)
@@ -258,18 +240,6 @@ static BOOLEAN ResponderIsSolicitedNode(PRESPONDER_BINDING Binding, const UCHAR 
 }
 
 /* ---- Configuration ------------------------------------------------------------------------ */
-
-static NDIS_HANDLE ResponderOpenConfiguration(NDIS_HANDLE Handle)
-{
-    NDIS_CONFIGURATION_OBJECT co;
-    NDIS_HANDLE config = NULL;
-    NdisZeroMemory(&co, sizeof co);
-    co.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
-    co.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
-    co.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
-    co.NdisHandle = Handle;
-    return NdisOpenConfigurationEx(&co, &config) == NDIS_STATUS_SUCCESS ? config : NULL;
-}
 
 /* The string parameter from the binding's table, else the driver's, as ASCII in Text (size
  * RESPONDER_TEXT_MAX). FALSE when neither has it; a value that is too long or not ASCII is
@@ -363,7 +333,7 @@ static LONG ResponderHexDigit(CHAR c)
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
-    c = ResponderLower(c);
+    c = ProtocolLower(c);
     if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
     }
@@ -437,8 +407,8 @@ static BOOLEAN ResponderReadConfiguration(PRESPONDER_BINDING Binding)
 {
     NDIS_STRING ipv4 = NDIS_STRING_CONST("ipv4");
     NDIS_STRING ipv6 = NDIS_STRING_CONST("ipv6");
-    NDIS_HANDLE bindingConfig = ResponderOpenConfiguration(Binding->BindingHandle);
-    NDIS_HANDLE driverConfig = ResponderOpenConfiguration(g_ResponderProtocolHandle);
+    NDIS_HANDLE bindingConfig = DriverOpenConfiguration(Binding->BindingHandle);
+    NDIS_HANDLE driverConfig = DriverOpenConfiguration(g_ResponderProtocolHandle);
     CHAR text[RESPONDER_TEXT_MAX];
     BOOLEAN ok = TRUE;
 
@@ -488,7 +458,7 @@ static PRESPONDER_RECORD ResponderGetRecord(PCSTR AdapterName)
     NdisAcquireSpinLock(&g_ResponderLock);
     for (entry = g_ResponderRecords.Flink; entry != &g_ResponderRecords; entry = entry->Flink) {
         PRESPONDER_RECORD r = CONTAINING_RECORD(entry, RESPONDER_RECORD, Link);
-        if (ResponderNameEquals(r->AdapterName, AdapterName)) {
+        if (ProtocolNameEquals(r->AdapterName, AdapterName)) {
             record = r;
             break;
         }
@@ -517,8 +487,7 @@ static PRESPONDER_RECORD ResponderGetRecord(PCSTR AdapterName)
     return record;
 }
 
-NDIS_EXPORTED_ROUTINE NDIS_STATUS ResponderGetStats(const char *AdapterName,
-                                                    RESPONDER_STATS *Stats)
+NDIS_EXPORTED_ROUTINE NDIS_STATUS ResponderGetStats(const char *AdapterName, RESPONDER_STATS *Stats)
 {
     PLIST_ENTRY entry;
     NDIS_STATUS status = NDIS_STATUS_ADAPTER_NOT_FOUND;
@@ -532,7 +501,7 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS ResponderGetStats(const char *AdapterName,
     NdisAcquireSpinLock(&g_ResponderLock);
     for (entry = g_ResponderRecords.Flink; entry != &g_ResponderRecords; entry = entry->Flink) {
         PRESPONDER_RECORD r = CONTAINING_RECORD(entry, RESPONDER_RECORD, Link);
-        if (!ResponderNameEquals(r->AdapterName, AdapterName)) {
+        if (!ProtocolNameEquals(r->AdapterName, AdapterName)) {
             continue;
         }
         *Stats = r->Config;
@@ -722,8 +691,7 @@ static RESPONDER_VERDICT ResponderIpv4(PRESPONDER_BINDING Binding, PNET_BUFFER F
     if (icmpLength < 8) {
         return RvMalformed;
     }
-    if (ETH_HEADER + headerLength + 2 > HeadLength ||
-        ip[headerLength] != ICMP_ECHO_REQUEST) {
+    if (ETH_HEADER + headerLength + 2 > HeadLength || ip[headerLength] != ICMP_ECHO_REQUEST) {
         return RvIgnored;
     }
     if (ip[headerLength + 1] != 0) {
@@ -844,10 +812,9 @@ static RESPONDER_VERDICT ResponderNeighbor(PRESPONDER_BINDING Binding, PUCHAR Pa
     icmp[ND_HEADER] = ND_OPTION_TARGET_LINK_ADDRESS;
     icmp[ND_HEADER + 1] = 1; /* 8 bytes */
     ETH_COPY_NETWORK_ADDRESS(icmp + ND_HEADER + 2, Binding->Mac);
-    ResponderPut16(icmp + 2,
-                   ResponderChecksum(ResponderPseudoSum(ip + 8, ip + 24, NA_LENGTH,
-                                                        IP_PROTOCOL_ICMPV6),
-                                     icmp, NA_LENGTH));
+    ResponderPut16(icmp + 2, ResponderChecksum(
+                                 ResponderPseudoSum(ip + 8, ip + 24, NA_LENGTH, IP_PROTOCOL_ICMPV6),
+                                 icmp, NA_LENGTH));
     *ReplyLength = ETH_HEADER + IPV6_HEADER + NA_LENGTH;
     return RvNeighbor;
 }
@@ -936,9 +903,8 @@ static RESPONDER_VERDICT ResponderIpv6(PRESPONDER_BINDING Binding, PNET_BUFFER F
     icmp[0] = ICMPV6_ECHO_REPLY;
     ResponderPut16(icmp + 2, 0);
     ResponderPut16(icmp + 2,
-                   ResponderChecksum(ResponderPseudoSum(out + ETH_HEADER + 8,
-                                                        out + ETH_HEADER + 24, payloadLength,
-                                                        IP_PROTOCOL_ICMPV6),
+                   ResponderChecksum(ResponderPseudoSum(out + ETH_HEADER + 8, out + ETH_HEADER + 24,
+                                                        payloadLength, IP_PROTOCOL_ICMPV6),
                                      icmp, payloadLength));
     ResponderQueue(Rx, nbl, ETH_HEADER + IPV6_HEADER + payloadLength);
     return RvEcho6;
@@ -967,14 +933,10 @@ static RESPONDER_VERDICT ResponderInspect(PRESPONDER_BINDING Binding, PNET_BUFFE
         return RvIgnored; /* another station's frame (promiscuous adapter) */
     }
     switch (ResponderGet16(head + 12)) {
-    case ETHERTYPE_ARP:
-        return ResponderArp(Binding, Frame, head, length, Rx);
-    case ETHERTYPE_IPV4:
-        return ResponderIpv4(Binding, Frame, head, headLength, length, Rx);
-    case ETHERTYPE_IPV6:
-        return ResponderIpv6(Binding, Frame, head, headLength, length, Rx);
-    default:
-        return RvIgnored;
+    case ETHERTYPE_ARP: return ResponderArp(Binding, Frame, head, length, Rx);
+    case ETHERTYPE_IPV4: return ResponderIpv4(Binding, Frame, head, headLength, length, Rx);
+    case ETHERTYPE_IPV6: return ResponderIpv6(Binding, Frame, head, headLength, length, Rx);
+    default: return RvIgnored;
     }
 }
 
@@ -1063,15 +1025,13 @@ static VOID ResponderSendNetBufferListsComplete(NDIS_HANDLE ProtocolBindingConte
 static VOID ResponderOpenAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status)
 {
     PRESPONDER_BINDING binding = (PRESPONDER_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = Status;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, Status);
 }
 
 static VOID ResponderCloseAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext)
 {
     PRESPONDER_BINDING binding = (PRESPONDER_BINDING)ProtocolBindingContext;
-    binding->OpenCloseStatus = NDIS_STATUS_SUCCESS;
-    NdisSetEvent(&binding->OpenCloseEvent);
+    ProtocolOpenCloseCompleted(&binding->Wait, NDIS_STATUS_SUCCESS);
 }
 
 static VOID ResponderOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
@@ -1079,44 +1039,7 @@ static VOID ResponderOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
 {
     PRESPONDER_BINDING binding = (PRESPONDER_BINDING)ProtocolBindingContext;
     UNREFERENCED_PARAMETER(OidRequest);
-    binding->OidStatus = Status;
-    NdisSetEvent(&binding->OidEvent);
-}
-
-static VOID ResponderStatusEx(NDIS_HANDLE ProtocolBindingContext,
-                              PNDIS_STATUS_INDICATION StatusIndication)
-{
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    UNREFERENCED_PARAMETER(StatusIndication);
-}
-
-/* One OID request on the binding, waited for when it pends. */
-static NDIS_STATUS ResponderOid(PRESPONDER_BINDING Binding, NDIS_REQUEST_TYPE Type, NDIS_OID Oid,
-                                PVOID Buffer, ULONG Length)
-{
-    NDIS_STATUS status;
-    NdisZeroMemory(&Binding->OidRequest, sizeof Binding->OidRequest);
-    Binding->OidRequest.Header.Type = NDIS_OBJECT_TYPE_OID_REQUEST;
-    Binding->OidRequest.Header.Revision = NDIS_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.Header.Size = NDIS_SIZEOF_OID_REQUEST_REVISION_1;
-    Binding->OidRequest.RequestType = Type;
-    Binding->OidRequest.PortNumber = NDIS_DEFAULT_PORT_NUMBER;
-    if (Type == NdisRequestQueryInformation) {
-        Binding->OidRequest.DATA.QUERY_INFORMATION.Oid = Oid;
-        Binding->OidRequest.DATA.QUERY_INFORMATION.InformationBuffer = Buffer;
-        Binding->OidRequest.DATA.QUERY_INFORMATION.InformationBufferLength = Length;
-    } else {
-        Binding->OidRequest.DATA.SET_INFORMATION.Oid = Oid;
-        Binding->OidRequest.DATA.SET_INFORMATION.InformationBuffer = Buffer;
-        Binding->OidRequest.DATA.SET_INFORMATION.InformationBufferLength = Length;
-    }
-    NdisResetEvent(&Binding->OidEvent);
-    status = NdisOidRequest(Binding->BindingHandle, &Binding->OidRequest);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OidEvent, 0);
-        status = Binding->OidStatus;
-    }
-    return status;
+    ProtocolOidCompleted(&binding->Wait, Status);
 }
 
 /* The packet filter and, for IPv6, the multicast MACs neighbour discovery needs. */
@@ -1127,8 +1050,9 @@ static VOID ResponderSetFilters(PRESPONDER_BINDING Binding)
 
     Binding->PacketFilter =
         NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_MULTICAST;
-    status = ResponderOid(Binding, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER,
-                          &Binding->PacketFilter, sizeof(ULONG));
+    status =
+        ProtocolOidRequest(Binding->BindingHandle, &Binding->Wait, NdisRequestSetInformation,
+                           OID_GEN_CURRENT_PACKET_FILTER, &Binding->PacketFilter, sizeof(ULONG));
     if (status != NDIS_STATUS_SUCCESS) {
         DbgPrint("responder %s: setting the packet filter failed (0x%08lx); receiving may not "
                  "work\n",
@@ -1148,8 +1072,9 @@ static VOID ResponderSetFilters(PRESPONDER_BINDING Binding)
     Binding->MulticastList[0][1] = 0x33;
     NdisMoveMemory(&Binding->MulticastList[0][2], Binding->SolicitedNode + 12, 4);
     ETH_COPY_NETWORK_ADDRESS(Binding->MulticastList[1], g_AllNodesMac);
-    status = ResponderOid(Binding, NdisRequestSetInformation, OID_802_3_MULTICAST_LIST,
-                          Binding->MulticastList, sizeof Binding->MulticastList);
+    status = ProtocolOidRequest(Binding->BindingHandle, &Binding->Wait, NdisRequestSetInformation,
+                                OID_802_3_MULTICAST_LIST, Binding->MulticastList,
+                                sizeof Binding->MulticastList);
     if (status != NDIS_STATUS_SUCCESS) {
         DbgPrint("responder %s: setting the multicast list failed (0x%08lx); neighbour "
                  "solicitations may not arrive\n",
@@ -1159,16 +1084,11 @@ static VOID ResponderSetFilters(PRESPONDER_BINDING Binding)
 
 static VOID ResponderCloseAndFree(PRESPONDER_BINDING Binding)
 {
-    NDIS_STATUS status;
     if (Binding->NblPool != NULL) {
         NdisFreeNetBufferListPool(Binding->NblPool);
         Binding->NblPool = NULL;
     }
-    NdisResetEvent(&Binding->OpenCloseEvent);
-    status = NdisCloseAdapterEx(Binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Binding->OpenCloseEvent, 0);
-    }
+    ProtocolCloseAdapter(Binding->BindingHandle, &Binding->Wait);
     NdisFreeMemoryWithTagPriority(g_ResponderProtocolHandle, Binding, RESPONDER_TAG);
 }
 
@@ -1177,10 +1097,7 @@ static NDIS_STATUS ResponderBindAdapterEx(NDIS_HANDLE ProtocolDriverContext,
                                           PNDIS_BIND_PARAMETERS BindParameters)
 {
     PRESPONDER_BINDING binding;
-    NDIS_OPEN_PARAMETERS open;
-    NDIS_MEDIUM media[1] = {NdisMedium802_3};
     NET_BUFFER_LIST_POOL_PARAMETERS pool;
-    UINT selected = 0;
     CHAR name[RESPONDER_MAX_ADAPTER_NAME];
     NDIS_STATUS status;
     ULONG i, mtu;
@@ -1190,13 +1107,7 @@ static NDIS_STATUS ResponderBindAdapterEx(NDIS_HANDLE ProtocolDriverContext,
     if (BindParameters->MediaType != NdisMedium802_3) {
         return NDIS_STATUS_UNSUPPORTED_MEDIA;
     }
-    for (i = 0; BindParameters->AdapterName != NULL && i + 1 < sizeof name &&
-                i < BindParameters->AdapterName->Length / sizeof(WCHAR);
-         ++i) {
-        const WCHAR c = BindParameters->AdapterName->Buffer[i];
-        name[i] = (c >= 0x20 && c < 0x7F) ? (CHAR)c : '?';
-    }
-    name[i] = '\0';
+    ProtocolAdapterNameToAscii(BindParameters->AdapterName, name, sizeof name);
 
     binding = (PRESPONDER_BINDING)NdisAllocateMemoryWithTagPriority(
         g_ResponderProtocolHandle, sizeof(RESPONDER_BINDING), RESPONDER_TAG, NormalPoolPriority);
@@ -1209,11 +1120,11 @@ static NDIS_STATUS ResponderBindAdapterEx(NDIS_HANDLE ProtocolDriverContext,
         NdisFreeMemoryWithTagPriority(g_ResponderProtocolHandle, binding, RESPONDER_TAG);
         return NDIS_STATUS_RESOURCES;
     }
-    NdisInitializeEvent(&binding->OpenCloseEvent);
-    NdisInitializeEvent(&binding->OidEvent);
+    ProtocolRequestWaitInitialize(&binding->Wait);
     mtu = BindParameters->MtuSize != 0 ? BindParameters->MtuSize : 1500;
-    binding->MaxFrame = (mtu < RESPONDER_MAX_FRAME - ETH_HEADER ? mtu : RESPONDER_MAX_FRAME - ETH_HEADER) +
-                        ETH_HEADER;
+    binding->MaxFrame =
+        (mtu < RESPONDER_MAX_FRAME - ETH_HEADER ? mtu : RESPONDER_MAX_FRAME - ETH_HEADER) +
+        ETH_HEADER;
     binding->SupportedFilters = BindParameters->SupportedPacketFilters;
     binding->MaxMulticast = BindParameters->MaxMulticastListSize;
     if (BindParameters->MacAddressLength == ETH_LENGTH_OF_ADDRESS) {
@@ -1225,22 +1136,8 @@ static NDIS_STATUS ResponderBindAdapterEx(NDIS_HANDLE ProtocolDriverContext,
         }
     }
 
-    NdisZeroMemory(&open, sizeof open);
-    open.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS;
-    open.Header.Revision = NDIS_OPEN_PARAMETERS_REVISION_1;
-    open.Header.Size = NDIS_SIZEOF_OPEN_PARAMETERS_REVISION_1;
-    open.AdapterName = BindParameters->AdapterName;
-    open.MediumArray = media;
-    open.MediumArraySize = 1;
-    open.SelectedMediumIndex = &selected;
-    open.FrameTypeArray = NULL;
-    open.FrameTypeArraySize = 0;
-    status = NdisOpenAdapterEx(g_ResponderProtocolHandle, binding, &open, BindContext,
-                               &binding->BindingHandle);
-    if (status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&binding->OpenCloseEvent, 0);
-        status = binding->OpenCloseStatus;
-    }
+    status = ProtocolOpenAdapter(g_ResponderProtocolHandle, binding, BindContext, BindParameters,
+                                 &binding->Wait, &binding->BindingHandle);
     if (status != NDIS_STATUS_SUCCESS) {
         NdisFreeMemoryWithTagPriority(g_ResponderProtocolHandle, binding, RESPONDER_TAG);
         return status;
@@ -1259,8 +1156,9 @@ static NDIS_STATUS ResponderBindAdapterEx(NDIS_HANDLE ProtocolDriverContext,
         NdisMoveMemory(binding->SolicitedNode + 13, binding->Ipv6 + 13, 3);
     }
     if (!haveMac) {
-        status = ResponderOid(binding, NdisRequestQueryInformation, OID_802_3_CURRENT_ADDRESS,
-                              binding->Mac, ETH_LENGTH_OF_ADDRESS);
+        status =
+            ProtocolOidRequest(binding->BindingHandle, &binding->Wait, NdisRequestQueryInformation,
+                               OID_802_3_CURRENT_ADDRESS, binding->Mac, ETH_LENGTH_OF_ADDRESS);
         if (status != NDIS_STATUS_SUCCESS) {
             DbgPrint("responder %s: no MAC address in the bind parameters and "
                      "OID_802_3_CURRENT_ADDRESS failed (0x%08lx)\n",
@@ -1300,8 +1198,8 @@ static NDIS_STATUS ResponderBindAdapterEx(NDIS_HANDLE ProtocolDriverContext,
         DbgPrint("responder %s: bound without an ipv4 or ipv6 parameter: answering nothing\n",
                  name);
     } else {
-        DbgPrint("responder %s: bound, MAC %02x:%02x:%02x:%02x:%02x:%02x, ipv4 %s, ipv6 %s\n",
-                 name, binding->Mac[0], binding->Mac[1], binding->Mac[2], binding->Mac[3],
+        DbgPrint("responder %s: bound, MAC %02x:%02x:%02x:%02x:%02x:%02x, ipv4 %s, ipv6 %s\n", name,
+                 binding->Mac[0], binding->Mac[1], binding->Mac[2], binding->Mac[3],
                  binding->Mac[4], binding->Mac[5], binding->HasIpv4 ? "yes" : "no",
                  binding->HasIpv6 ? "yes" : "no");
     }
@@ -1329,8 +1227,7 @@ static NDIS_STATUS ResponderUnbindAdapterEx(NDIS_HANDLE UnbindContext,
              (ULONG64)ResponderRead(r, RcNeighborAdvertisements),
              (ULONG64)ResponderRead(r, RcEcho6Replies), (ULONG64)ResponderRead(r, RcIgnored),
              (ULONG64)ResponderRead(r, RcMalformed), (ULONG64)ResponderRead(r, RcDropped),
-             (ULONG64)ResponderRead(r, RcSendsCompleted),
-             (ULONG64)ResponderRead(r, RcSendsFailed));
+             (ULONG64)ResponderRead(r, RcSendsCompleted), (ULONG64)ResponderRead(r, RcSendsFailed));
     InterlockedExchange(&r->Running, 0);
     InterlockedExchange(&r->Bound, 0);
     ResponderCloseAndFree(binding);
@@ -1363,8 +1260,7 @@ static NDIS_STATUS ResponderNetPnPEvent(NDIS_HANDLE ProtocolBindingContext,
         /* PS-19: replies still out (or a receive handler still running); the last of them
          * completes the pause. */
         return NDIS_STATUS_PENDING;
-    default:
-        return NDIS_STATUS_SUCCESS;
+    default: return NDIS_STATUS_SUCCESS;
     }
 }
 
@@ -1407,22 +1303,14 @@ NTSTATUS ResponderProtocolDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRI
     NdisAllocateSpinLock(&g_ResponderLock);
     InitializeListHead(&g_ResponderRecords);
 
-    NdisZeroMemory(&pc, sizeof pc);
-    pc.Header.Type = NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS;
-    pc.Header.Revision = NDIS_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.Header.Size = NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_2;
-    pc.MajorNdisVersion = NDIS_PROTOCOL_MAJOR_VERSION;
-    pc.MinorNdisVersion = NDIS_PROTOCOL_MINOR_VERSION;
-    pc.MajorDriverVersion = 1;
-    pc.MinorDriverVersion = 0;
-    pc.Name = g_ResponderName;
+    ProtocolInitializeCharacteristics(&pc, &g_ResponderName);
     pc.BindAdapterHandlerEx = ResponderBindAdapterEx;
     pc.UnbindAdapterHandlerEx = ResponderUnbindAdapterEx;
     pc.OpenAdapterCompleteHandlerEx = ResponderOpenAdapterCompleteEx;
     pc.CloseAdapterCompleteHandlerEx = ResponderCloseAdapterCompleteEx;
     pc.NetPnPEventHandler = ResponderNetPnPEvent;
     pc.OidRequestCompleteHandler = ResponderOidRequestComplete;
-    pc.StatusHandlerEx = ResponderStatusEx;
+    pc.StatusHandlerEx = ProtocolIgnoreStatus;
     pc.ReceiveNetBufferListsHandler = ResponderReceiveNetBufferLists;
     pc.SendNetBufferListsCompleteHandler = ResponderSendNetBufferListsComplete;
     status = NdisRegisterProtocolDriver(NULL, &pc, &g_ResponderProtocolHandle);
