@@ -245,7 +245,7 @@ void send(binding *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG flags
                                  static_cast<const void *>(n), why);
                 NdisAppendSingleNblToNblQueue(&rejected, n);
             } else {
-                n->NdisReserved[1] = b->target;
+                sent_to(n).store(b->target, std::memory_order_relaxed);
                 NdisAppendSingleNblToNblQueue(&good, n);
                 ++count;
             }
@@ -323,7 +323,7 @@ void send_complete_direct(adapter *a, PNET_BUFFER_LIST chain, ULONG flags)
             next = n->Next;
             object_header *h = probe_header(n, object_kind::nbl);
             std::uint8_t expected = kRouteSending;
-            if (h != nullptr && n->NdisReserved[1] != a &&
+            if (h != nullptr && sent_to(n).load(std::memory_order_relaxed) != a &&
                 h->route.load(std::memory_order_acquire) == kRouteSending) {
                 verifier::report(failure::nbl_completed_not_outstanding, api, n,
                                  "adapter '{}' completes NBL {}, which was sent to another "
@@ -346,7 +346,7 @@ void send_complete_direct(adapter *a, PNET_BUFFER_LIST chain, ULONG flags)
                                  a->name, static_cast<const void *>(n),
                                  static_cast<ULONG>(n->Status));
             }
-            n->NdisReserved[1] = nullptr;
+            sent_to(n).store(nullptr, std::memory_order_relaxed);
             NdisAppendSingleNblToNblQueue(&good, n);
             ++count;
         }

@@ -132,6 +132,13 @@ inline PVOID *oid_reserved(PNDIS_OID_REQUEST r) noexcept
     return reinterpret_cast<PVOID *>(r->NdisReserved);
 }
 
+// The adapter an NBL in flight was sent to (NdisReserved[1], NDIS's field; set while the
+// verifier's checks are on). Atomic, because the watchdog reads it from its own thread.
+inline std::atomic_ref<PVOID> sent_to(PNET_BUFFER_LIST nbl) noexcept
+{
+    return std::atomic_ref<PVOID>(nbl->NdisReserved[1]);
+}
+
 // ---- drivers --------------------------------------------------------------------------------
 
 class miniport_driver {

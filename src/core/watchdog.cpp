@@ -154,6 +154,8 @@ struct pending_report {
     const char *api;
     const void *object;
     std::string text;
+    const void *adapter = nullptr; // a slow operation of this adapter: name its NBLs …
+    NDIS_HANDLE source = nullptr;  // … (only those this binding sent, when set)
 };
 
 long long ms_between(clock::time_point from, clock::time_point to)
@@ -189,7 +191,8 @@ void scan_sends(const limits &lim, std::vector<pending_report> &out)
         h->overdue_reported.store(at, std::memory_order_relaxed);
         auto *nbl = object_after<NET_BUFFER_LIST>(h);
         // (Overdue: nobody writes these fields while the NBL sits in a miniport.)
-        found.push_back({nbl, nbl->NdisReserved[1], nbl->SourceHandle, age});
+        found.push_back({nbl, sent_to(nbl).load(std::memory_order_relaxed), nbl->SourceHandle,
+                         age});
     });
     if (found.empty()) {
         return;
@@ -233,6 +236,48 @@ void scan_sends(const limits &lim, std::vector<pending_report> &out)
                                    "(NdisTimedDataSend, 0x9200D; oldest {} ms): {}",
                                    where, j - i, from, lim.send_timeout.count(), oldest, list)});
         i = j;
+    }
+}
+
+// Appends to each slow-operation report of an adapter the NBLs that adapter still holds
+// (pointer and age), walking the pools once; outside the stack registry's lock.
+void name_outstanding(std::vector<pending_report> &out, std::size_t first)
+{
+    std::vector<std::pair<pending_report *, std::string>> wanted;
+    for (std::size_t i = first; i < out.size(); ++i) {
+        if (out[i].code == failure::watchdog_operation_slow && out[i].adapter != nullptr) {
+            wanted.push_back({&out[i], std::string()});
+        }
+    }
+    if (wanted.empty() || !verifier::checks_enabled()) {
+        return;
+    }
+    const std::uint32_t now = epoch();
+    std::vector<std::size_t> counts(wanted.size());
+    for_each_live_nbl([&](object_header *h) {
+        if (h->route.load(std::memory_order_acquire) != kRouteSending) {
+            return;
+        }
+        auto *nbl = object_after<NET_BUFFER_LIST>(h);
+        const void *to = sent_to(nbl).load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < wanted.size(); ++i) {
+            const pending_report &p = *wanted[i].first;
+            if (p.adapter == to && (p.source == nullptr || p.source == nbl->SourceHandle) &&
+                ++counts[i] <= 16) {
+                const std::uint32_t at = h->sent_at.load(std::memory_order_relaxed);
+                wanted[i].second += fmt::format("{}{} ({} ms)", wanted[i].second.empty() ? "" : ", ",
+                                                static_cast<const void *>(nbl),
+                                                at == 0 ? 0u : now - at);
+            }
+        }
+    });
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        if (counts[i] != 0) {
+            wanted[i].first->text += fmt::format("; NBLs outstanding: {}{}", wanted[i].second,
+                                                 counts[i] > 16
+                                                     ? fmt::format(", … {} more", counts[i] - 16)
+                                                     : std::string());
+        }
     }
 }
 
@@ -285,7 +330,8 @@ void scan_objects(watchdog_state &s, const limits &lim, std::vector<pending_repo
                                        "{} ms: {} (0x7C/0x25{}; limit {} ms)",
                                        t.name, a->name, a->driver->name,
                                        ms_between(w.op_since, now), t.why, t.subcode,
-                                       lim.operation_timeout.count())});
+                                       lim.operation_timeout.count()),
+                           a});
         }
     }
     for (const auto &up : r.bindings) {
@@ -308,7 +354,8 @@ void scan_objects(watchdog_state &s, const limits &lim, std::vector<pending_repo
                                        b->protocol->name, b->target->name,
                                        b->target->driver->name, ms_between(w.since, now),
                                        b->sends_outstanding.load(),
-                                       lim.operation_timeout.count())});
+                                       lim.operation_timeout.count()),
+                           b->target, b->ndis_handle()});
         }
     }
     std::erase_if(s.adapters, [](const auto &e) { return !e.second.seen; });
@@ -424,7 +471,9 @@ void scan()
         std::lock_guard<std::mutex> g(s.scan_lock);
         advance_epoch();
         scan_sends(lim, out);
+        const std::size_t first = out.size();
         scan_objects(s, lim, out);
+        name_outstanding(out, first);
         scan_oids(s, lim, out);
     }
     for (pending_report &p : out) {

@@ -564,3 +564,39 @@ TEST(Watchdog, ST21_SlowHaltReported)
     EXPECT_NE(m[0].find("halt of adapter 'eth0'"), std::string::npos) << m[0];
     EXPECT_NE(m[0].find("sub-code 0x22"), std::string::npos) << m[0];
 }
+
+// ST-21, VER-06: a pause held up by sends the miniport keeps is reported naming the protocol,
+// the adapter and the NBLs still outstanding.
+TEST(Watchdog, ST21_SlowPauseNamesTheOutstandingNbls)
+{
+    Stack s;
+    CaptureMiniport &mp = s.miniport("capture");
+    InjectProtocol &p = s.protocol("inject");
+    CaptureAdapter *a = s.adapter(mp, "eth0");
+    ASSERT_NE(a, nullptr);
+    InjectBinding *b = s.bind(p, a);
+    ASSERT_NE(b, nullptr);
+    SendPolicy manual;
+    manual.completer = Completer::Manual;
+    a->set_policy(manual);
+    b->send({.nbls = 3});
+    ASSERT_TRUE(a->wait_pending(3));
+    const PNET_BUFFER_LIST held = a->captured().front().nbl;
+    VerifierCapture cap;
+    wd::limits l = quick_limits();
+    l.operation_timeout = 100ms;
+    WatchdogOn on(l);
+    std::thread pauser([&] { core::binding_pause(Stack::core(b)); });
+    ASSERT_TRUE(cap.wait_for(1, std::chrono::seconds(3)));
+    a->complete_pending(CaptureAdapter::From::Thread);
+    pauser.join();
+    EXPECT_VERIFIER_REPORTS(cap, "ST-21");
+    const auto m = cap.messages();
+    ASSERT_FALSE(m.empty());
+    EXPECT_NE(m[0].find("binding of protocol 'inject'"), std::string::npos) << m[0];
+    EXPECT_NE(m[0].find("adapter 'eth0'"), std::string::npos) << m[0];
+    char pointer[32];
+    std::snprintf(pointer, sizeof pointer, "%p", static_cast<void *>(held));
+    EXPECT_NE(m[0].find(std::string("NBLs outstanding: ")), std::string::npos) << m[0];
+    EXPECT_NE(m[0].find(pointer), std::string::npos) << m[0];
+}
