@@ -32,8 +32,8 @@
 
 #include <array>
 #include <cstring>
-#include <vector>
 #include <thread>
+#include <vector>
 
 namespace ndis::core {
 
@@ -42,7 +42,7 @@ using verifier::failure;
 namespace {
 
 constexpr ULONG kRuntimeTimerTag = 0x6B684E52; // "RNhk"
-constexpr ULONG_PTR kRuntimeOidMarker = 0x4F696452; // "RdiO" in NdisReserved[1]
+constexpr ULONG_PTR kRuntimeOidMarker = 0x4F696452; // "RdiO" (oid_slot::runtime_marker)
 
 std::atomic<std::int64_t> g_cfh_interval_ms{0};
 
