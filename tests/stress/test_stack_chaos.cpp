@@ -626,11 +626,17 @@ TEST(StackChaos, EveryNblCompletedExactlyOnceUnderPauseResetCancelUnbind)
     std::mt19937_64 rng(seed);
     const char *adapters[] = {"n0", "l0", "l1", "f0"};
     std::uint64_t actions = 0, failed = 0;
+    std::array<std::uint64_t, 8> by_kind{};
     std::string last_failure;
-    while (!done()) {
+    // Every kind of action first (so that a short run — the sanitizer presets' — still does all
+    // of them), then random ones, for at least 64 actions and until the target is met.
+    constexpr std::uint64_t kMinActions = 64;
+    while (!done() || actions < kMinActions) {
         const char *ad = adapters[rng() % 4];
         bool ok = true;
-        switch (rng() % 8) {
+        const auto kind = static_cast<std::size_t>(actions < by_kind.size() ? actions : rng() % 8);
+        ++by_kind[kind];
+        switch (kind) {
         case 0:
             ok = s.pause_adapter(ad) && s.restart_adapter(ad);
             break;
@@ -690,6 +696,9 @@ TEST(StackChaos, EveryNblCompletedExactlyOnceUnderPauseResetCancelUnbind)
         EXPECT_GE(chaos.sent.load(), target);
     }
     EXPECT_GT(chaos.by_status[kSuccess].load(), 0u);
+    for (std::size_t kind = 0; kind < by_kind.size(); ++kind) {
+        EXPECT_GE(by_kind[kind], 1u) << "action kind " << kind;
+    }
     EXPECT_GT(chaos.unbinds.load(), 4u) << "the control thread unbound and rebound";
     EXPECT_GT(chaos.received.load(), 0u) << "the loopback pair indicated";
     g_chaos = nullptr;
