@@ -870,21 +870,13 @@ static VOID AfpHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
 static VOID AfpUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    if (g_AfpDriverHandle != NULL) {
-        NdisMDeregisterMiniportDriver(g_AfpDriverHandle);
-        g_AfpDriverHandle = NULL;
-    }
+    MiniportDeregisterDriver(&g_AfpDriverHandle);
 }
 
 NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
-    NDIS_STATUS status;
 
-    if (g_AfpDriverHandle != NULL) {
-        DbgPrint("afpacket: already loaded\n");
-        return STATUS_UNSUCCESSFUL;
-    }
     MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = AfpInitializeEx;
     mc.HaltHandlerEx = AfpHaltEx;
@@ -898,10 +890,5 @@ NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
     mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
     mc.ShutdownHandlerEx = MiniportNothingToShutDown;
     mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
-    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_AfpDriverHandle);
-    if (status != NDIS_STATUS_SUCCESS) {
-        g_AfpDriverHandle = NULL;
-        DbgPrint("afpacket: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);
-    }
-    return (NTSTATUS)status;
+    return MiniportRegisterDriver(DriverObject, RegistryPath, &mc, &g_AfpDriverHandle, "afpacket");
 }

@@ -672,21 +672,13 @@ static VOID TapHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
 static VOID TapUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    if (g_TapDriverHandle != NULL) {
-        NdisMDeregisterMiniportDriver(g_TapDriverHandle);
-        g_TapDriverHandle = NULL;
-    }
+    MiniportDeregisterDriver(&g_TapDriverHandle);
 }
 
 NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
-    NDIS_STATUS status;
 
-    if (g_TapDriverHandle != NULL) {
-        DbgPrint("tap: already loaded\n");
-        return STATUS_UNSUCCESSFUL;
-    }
     MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = TapInitializeEx;
     mc.HaltHandlerEx = TapHaltEx;
@@ -700,10 +692,5 @@ NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Reg
     mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
     mc.ShutdownHandlerEx = MiniportNothingToShutDown;
     mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
-    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_TapDriverHandle);
-    if (status != NDIS_STATUS_SUCCESS) {
-        g_TapDriverHandle = NULL;
-        DbgPrint("tap: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);
-    }
-    return (NTSTATUS)status;
+    return MiniportRegisterDriver(DriverObject, RegistryPath, &mc, &g_TapDriverHandle, "tap");
 }
