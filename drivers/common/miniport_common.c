@@ -15,6 +15,33 @@ VOID MiniportInitializeCharacteristics(PNDIS_MINIPORT_DRIVER_CHARACTERISTICS Cha
     Characteristics->MinorDriverVersion = 0;
 }
 
+NTSTATUS MiniportRegisterDriver(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath,
+                                PNDIS_MINIPORT_DRIVER_CHARACTERISTICS Characteristics,
+                                NDIS_HANDLE *DriverHandle, PCSTR Driver)
+{
+    NDIS_STATUS status;
+
+    if (*DriverHandle != NULL) {
+        DbgPrint("%s: already loaded\n", Driver);
+        return STATUS_UNSUCCESSFUL;
+    }
+    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, Characteristics,
+                                         DriverHandle);
+    if (status != NDIS_STATUS_SUCCESS) {
+        *DriverHandle = NULL;
+        DbgPrint("%s: NdisMRegisterMiniportDriver failed: 0x%08lx\n", Driver, (ULONG)status);
+    }
+    return (NTSTATUS)status;
+}
+
+VOID MiniportDeregisterDriver(NDIS_HANDLE *DriverHandle)
+{
+    if (*DriverHandle != NULL) {
+        NdisMDeregisterMiniportDriver(*DriverHandle);
+        *DriverHandle = NULL;
+    }
+}
+
 NDIS_STATUS EthernetSetAdapterAttributes(NDIS_HANDLE MiniportAdapterHandle,
                                          NDIS_HANDLE MiniportAdapterContext,
                                          const ETHERNET_ADAPTER_ATTRIBUTES *Attributes)

@@ -7,7 +7,8 @@
  * Abstract
  *   MiniportInitializeCharacteristics zeroes the characteristics and fills the header
  *   (revision 2), NDIS_MINIPORT_MAJOR/MINOR_VERSION and driver version 1.0; the driver then sets
- *   its handlers and calls NdisMRegisterMiniportDriver itself.
+ *   its handlers and calls NdisMRegisterMiniportDriver itself, or MiniportRegisterDriver (which
+ *   also refuses a second load; MiniportDeregisterDriver is its MiniportUnload part).
  *   EthernetSetAdapterAttributes calls NdisMSetMiniportAttributes twice, as MiniportInitializeEx
  *   must: registration attributes (the adapter context, NO_HALT_ON_SUSPEND, an internal
  *   interface, CheckForHangTimeInSeconds), then general attributes of an 802.3 adapter (full
@@ -65,6 +66,16 @@ NDIS_STATUS EthernetSetAdapterAttributes(_In_ NDIS_HANDLE MiniportAdapterHandle,
  * with DbgPrint, naming the adapter as Driver followed by Number, e.g. "tap2"). */
 ULONG MiniportReadUlong(_In_ NDIS_HANDLE Config, _In_ PNDIS_STRING Key, _In_ ULONG Default,
                         _In_ ULONG Min, _In_ ULONG Max, _In_ PCSTR Driver, _In_ ULONG Number);
+
+/* The common part of a miniport's DriverEntry and MiniportUnload, with the handle kept in
+ * *DriverHandle: MiniportRegisterDriver refuses a second load ("<driver>: already loaded",
+ * STATUS_UNSUCCESSFUL), then calls NdisMRegisterMiniportDriver with Characteristics and returns
+ * its status (a failure said with a DbgPrint, *DriverHandle left NULL);
+ * MiniportDeregisterDriver deregisters a registered driver and clears the handle. */
+NTSTATUS MiniportRegisterDriver(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNICODE_STRING RegistryPath,
+                                _In_ PNDIS_MINIPORT_DRIVER_CHARACTERISTICS Characteristics,
+                                _Inout_ NDIS_HANDLE *DriverHandle, _In_ PCSTR Driver);
+VOID MiniportDeregisterDriver(_Inout_ NDIS_HANDLE *DriverHandle);
 
 /* Handlers with nothing to do for an adapter that holds no hardware, answers every OID
  * synchronously or completes every send inside MiniportSendNetBufferLists. */

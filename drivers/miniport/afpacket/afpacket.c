@@ -69,7 +69,9 @@
  *   MiniportReturnNetBufferLists (or send) then calls NdisMPauseComplete
  * (ST-05). Sends that see Pausing or Paused complete with NDIS_STATUS_PAUSED
  * (ST-04). MiniportHaltEx closes the sockets, unmaps the rings and frees the
- * receive pool.
+ * receive pool. This bookkeeping, the receive thread's start and stop, the
+ * link-state indication and the OID counters are common/linux_miniport (the
+ * LINUX_MINIPORT core, shared with tap); the rings are this file's.
  *
  * Errors (MiniportInitializeEx fails with a DbgPrint that says why)
  *   no `ifname`; no such interface ("afpacket: no interface 'veth9'"); the
@@ -80,9 +82,7 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -96,11 +96,11 @@
 #include "builtin_drivers.h"
 #include "common/ethernet_frame.h"
 #include "common/ethernet_oid.h"
+#include "common/linux_miniport.h"
 #include "common/linux_net.h"
 #include "common/miniport_common.h"
 
 #define AFP_TAG 'tPfA'
-#define AFP_LINK_SPEED 10000000000ull
 #define AFP_DEFAULT_TX_FRAMES 512
 #define AFP_MAX_TX_RING (16u << 20)
 #define AFP_DEFAULT_RX_BLOCKS 16
@@ -108,25 +108,14 @@
 #define AFP_RX_FRAME_SIZE 2048u
 #define AFP_DEFAULT_RX_BUFFERS 1024
 #define AFP_TX_WAIT_US 20000
-#define AFP_POLL_MS 100
-
-#define AFP_STATE_PAUSED 0
-#define AFP_STATE_RUNNING 1
-#define AFP_STATE_PAUSING 2
 
 /* Where a TPACKET_V2 transmit frame's data starts (no PACKET_TX_HAS_OFF). */
 #define AFP_TX_DATA_OFFSET (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 
 typedef struct _AFP_ADAPTER {
-    NDIS_HANDLE MiniportAdapterHandle;
-    ULONG Number;
-    CHAR IfName[LINUX_IFNAME_SIZE];
-    LINUX_LINK Link;
-    ULONG Mtu;
-    ULONG MaxFrameSize; /* Mtu + 14 */
-    UCHAR Mac[ETH_LENGTH_OF_ADDRESS];
+    LINUX_MINIPORT Core; /* handle, state, Busy, receive thread, link, OID state, counters */
     ULONG QdiscBypass;
-    ULONG TxFramesWanted, RxBlocks, RxBuffers, RxLowWater;
+    ULONG TxFramesWanted, RxBlocks;
 
     /* Transmit ring (TPACKET_V2). */
     int TxFd;
@@ -137,33 +126,15 @@ typedef struct _AFP_ADAPTER {
     NDIS_SPIN_LOCK TxLock;
     volatile LONG TxKickPending; /* a kick failed: the receive thread kicks again */
 
-    /* Receive ring (TPACKET_V3), link monitor, the thread. */
+    /* Receive ring (TPACKET_V3). */
     int RxFd;
     PUCHAR RxRing;
     SIZE_T RxRingSize;
     ULONG RxBlockIndex; /* receive thread only */
-    int LinkFd;
-    int WakeFd;
-    pthread_t Thread;
-    BOOLEAN ThreadRunning;
-    volatile LONG StopThread;
-    volatile LONG ConnectState; /* NDIS_MEDIA_CONNECT_STATE last reported */
-    ETHERNET_RX_POOL RxPool;
 
-    volatile LONG State;
-    volatile LONG Busy;
-    volatile LONG PausePending;
-
-    NDIS_SPIN_LOCK OidLock;
-    ETHERNET_OID_STATE OidState;
-    volatile LONG PacketFilter;
     BOOLEAN PromiscOn, AllMultiOn; /* memberships on RxFd (OID requests come one at a time) */
     ULONG McastCount;
     UCHAR McastApplied[ETHERNET_MAX_MULTICAST][ETH_LENGTH_OF_ADDRESS];
-
-    volatile LONG64 TxFrames, TxBytes, TxNbls, TxInvalidLength, TxResources, TxPaused;
-    volatile LONG64 RxFrames, RxBytes, RxNoBuffer, RxErrors, RxFiltered, RxDiscarded;
-    volatile LONG64 LinkChanges;
 } AFP_ADAPTER, *PAFP_ADAPTER;
 
 static NDIS_HANDLE g_AfpDriverHandle;
@@ -183,27 +154,6 @@ static NDIS_STRING g_AfpKeyQdiscBypass = NDIS_STRING_CONST("qdisc_bypass");
 static NDIS_STRING g_AfpKeyRxBlocks = NDIS_STRING_CONST("rx_blocks");
 static NDIS_STRING g_AfpKeyRxBuffers = NDIS_STRING_CONST("rx_buffers");
 static NDIS_STRING g_AfpKeyTxFrames = NDIS_STRING_CONST("tx_frames");
-
-static LONG64 AfpRead64(volatile LONG64 *Counter)
-{
-    return InterlockedCompareExchange64(Counter, 0, 0);
-}
-
-/* ---- Busy / pause
- * ---------------------------------------------------------------------------
- */
-
-/* Drops Count references; the one that reaches zero while a pause waits
- * finishes it. */
-static VOID AfpRelease(PAFP_ADAPTER Adapter, LONG Count)
-{
-    if (InterlockedAdd(&Adapter->Busy, -Count) == 0 &&
-        ReadAcquire(&Adapter->State) == AFP_STATE_PAUSING &&
-        InterlockedExchange(&Adapter->PausePending, 0) == 1) {
-        InterlockedExchange(&Adapter->State, AFP_STATE_PAUSED);
-        NdisMPauseComplete(Adapter->MiniportAdapterHandle);
-    }
-}
 
 /* ---- Transmit
  * -------------------------------------------------------------------------------
@@ -226,7 +176,7 @@ static BOOLEAN AfpTxKick(PAFP_ADAPTER Adapter)
         }
     }
     /* The frames stay in the ring; the receive thread kicks again within
-   * AFP_POLL_MS. */
+   * LINUX_MINIPORT_POLL_MS. */
     InterlockedExchange(&Adapter->TxKickPending, 1);
     return FALSE;
 }
@@ -300,22 +250,12 @@ static VOID AfpSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
     const BOOLEAN atDispatch = NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? TRUE : FALSE;
     const ULONG completeFlags = atDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
     PNET_BUFFER_LIST nbl;
-    LONG64 nbls = 0, frames = 0, bytes = 0, invalid = 0, resources = 0;
+    LINUX_MINIPORT_TX_COUNTS counts = {0};
     BOOLEAN queued = FALSE;
 
     UNREFERENCED_PARAMETER(PortNumber);
-    InterlockedIncrement(&adapter->Busy);
-    if (ReadAcquire(&adapter->State) != AFP_STATE_RUNNING) {
-        LONG64 paused = 0;
-        for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
-            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_PAUSED; /* ST-04 */
-            ++paused;
-        }
-        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
-                                        completeFlags);
-        InterlockedAdd64(&adapter->TxPaused, paused);
-        AfpRelease(adapter, 1);
-        return;
+    if (!LinuxMiniportSendBegin(&adapter->Core, NetBufferLists, completeFlags)) {
+        return; /* ST-04: completed NDIS_STATUS_PAUSED */
     }
     for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
         ULONG count = 0;
@@ -326,7 +266,7 @@ static VOID AfpSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
         for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL; nb = NET_BUFFER_NEXT_NB(nb)) {
             ++count;
             nblBytes += NET_BUFFER_DATA_LENGTH(nb);
-            if (NET_BUFFER_DATA_LENGTH(nb) > adapter->MaxFrameSize) {
+            if (NET_BUFFER_DATA_LENGTH(nb) > adapter->Core.MaxFrameSize) {
                 oversize = TRUE;
             }
         }
@@ -334,7 +274,7 @@ static VOID AfpSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
             /* MS-08, MS-09: some frame is too large for the interface; none goes out.
        */
             NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_INVALID_LENGTH;
-            ++invalid;
+            ++counts.InvalidLength;
             continue;
         }
         status = count == 0 ? NDIS_STATUS_SUCCESS : AfpTxNbl(adapter, nbl, count, atDispatch);
@@ -344,27 +284,17 @@ static VOID AfpSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
             if (count != 0) {
                 queued = TRUE;
             }
-            ++nbls;
-            frames += count;
-            bytes += (LONG64)nblBytes;
+            ++counts.Nbls;
+            counts.Frames += count;
+            counts.Bytes += (LONG64)nblBytes;
         } else {
-            ++resources;
+            ++counts.Resources;
         }
     }
     if (queued) {
         AfpTxKick(adapter); /* one system call per send call, not per frame */
     }
-    InterlockedAdd64(&adapter->TxNbls, nbls);
-    InterlockedAdd64(&adapter->TxFrames, frames);
-    InterlockedAdd64(&adapter->TxBytes, bytes);
-    if (invalid != 0) {
-        InterlockedAdd64(&adapter->TxInvalidLength, invalid);
-    }
-    if (resources != 0) {
-        InterlockedAdd64(&adapter->TxResources, resources);
-    }
-    NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists, completeFlags);
-    AfpRelease(adapter, 1);
+    LinuxMiniportSendEnd(&adapter->Core, NetBufferLists, completeFlags, &counts);
 }
 
 /* ---- Receive
@@ -398,7 +328,7 @@ static VOID AfpRxDiscardAll(PAFP_ADAPTER Adapter)
         if (!AfpRxBlockReady(b)) {
             break;
         }
-        InterlockedAdd64(&Adapter->RxDiscarded, b->hdr.bh1.num_pkts);
+        InterlockedAdd64(&Adapter->Core.RxDiscarded, b->hdr.bh1.num_pkts);
         AfpRxBlockRelease(b);
         Adapter->RxBlockIndex = (Adapter->RxBlockIndex + 1) % Adapter->RxBlocks;
     }
@@ -409,13 +339,12 @@ static VOID AfpRxDiscardAll(PAFP_ADAPTER Adapter)
 static VOID AfpRxProcessBlock(PAFP_ADAPTER Adapter, struct tpacket_block_desc *Block)
 {
     const ULONG packets = Block->hdr.bh1.num_pkts;
-    const ULONG filter = (ULONG)ReadAcquire(&Adapter->PacketFilter);
+    const ULONG filter = (ULONG)ReadAcquire(&Adapter->Core.PacketFilter);
     struct tpacket3_hdr *ppd =
         (struct tpacket3_hdr *)((PUCHAR)Block + Block->hdr.bh1.offset_to_first_pkt);
     NBL_QUEUE chain;
     ULONG count = 0, i;
-    ULONG64 bytes = 0;
-    LONG64 noBuffer = 0, errors = 0, filtered = 0;
+    LINUX_MINIPORT_RX_COUNTS counts = {0};
 
     NdisInitializeNblQueue(&chain);
     for (i = 0; i < packets;
@@ -430,84 +359,37 @@ static VOID AfpRxProcessBlock(PAFP_ADAPTER Adapter, struct tpacket_block_desc *B
         if (sll->sll_pkttype == PACKET_OUTGOING) {
             continue; /* our own transmissions (MS-14) and other local senders' */
         }
-        if (ppd->tp_len != length || length > Adapter->MaxFrameSize ||
+        if (ppd->tp_len != length || length > Adapter->Core.MaxFrameSize ||
             length < ETHERNET_HEADER_SIZE) {
-            ++errors;
+            ++counts.Errors;
             continue;
         }
-        if (!EthernetFilterAccepts(&Adapter->OidState, filter, Adapter->Mac, frame)) {
-            ++filtered;
+        if (!EthernetFilterAccepts(&Adapter->Core.OidState, filter, Adapter->Core.Mac, frame)) {
+            ++counts.Filtered;
             continue;
         }
-        nbl = EthernetRxPoolGet(&Adapter->RxPool, &data);
+        nbl = EthernetRxPoolGet(&Adapter->Core.RxPool, &data);
         if (nbl == NULL) {
-            ++noBuffer;
+            ++counts.NoBuffer;
             continue;
         }
         NdisMoveMemory(data, frame, length);
         NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)) = length;
         NdisAppendSingleNblToNblQueue(&chain, nbl);
         ++count;
-        bytes += length;
+        counts.Bytes += length;
     }
     AfpRxBlockRelease(Block); /* every frame was copied out */
-
-    if (noBuffer != 0) {
-        InterlockedAdd64(&Adapter->RxNoBuffer, noBuffer);
-    }
-    if (errors != 0) {
-        InterlockedAdd64(&Adapter->RxErrors, errors);
-    }
-    if (filtered != 0) {
-        InterlockedAdd64(&Adapter->RxFiltered, filtered);
-    }
-    if (count == 0) {
-        return;
-    }
-    InterlockedAdd64(&Adapter->RxFrames, count);
-    InterlockedAdd64(&Adapter->RxBytes, (LONG64)bytes);
-    if (ReadAcquire(&Adapter->RxPool.Available) < (LONG)Adapter->RxLowWater) {
-        /* MS-19: the protocols copy what they keep; the NBLs are ours again at
-     * return. */
-        PNET_BUFFER_LIST nbls = NdisPopAllFromNblQueue(&chain);
-        NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
-                                           NDIS_DEFAULT_PORT_NUMBER, count,
-                                           NDIS_RECEIVE_FLAGS_RESOURCES);
-        EthernetRxPoolPut(&Adapter->RxPool, nbls);
-        return;
-    }
-    /* Every NBL up in the stack keeps the adapter from pausing until it comes
-   * back (ST-05). */
-    InterlockedAdd(&Adapter->Busy, (LONG)count);
-    NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle,
-                                       NdisPopAllFromNblQueue(&chain), NDIS_DEFAULT_PORT_NUMBER,
-                                       count, 0);
+    LinuxMiniportIndicateReceive(&Adapter->Core, &chain, count, &counts);
 }
 
 static VOID AfpReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
                                     PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
 {
     PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
-    ULONG count;
 
     UNREFERENCED_PARAMETER(ReturnFlags);
-    count = EthernetRxPoolPut(&adapter->RxPool, NetBufferLists);
-    AfpRelease(adapter, (LONG)count);
-}
-
-/* Indicates the link state when the connected state differs from the last one
- * reported. */
-static VOID AfpUpdateLink(PAFP_ADAPTER Adapter, const LINUX_LINK *Link)
-{
-    const NDIS_MEDIA_CONNECT_STATE state = LinuxLinkIsConnected(Link->Flags)
-                                               ? MediaConnectStateConnected
-                                               : MediaConnectStateDisconnected;
-    if (InterlockedExchange(&Adapter->ConnectState, (LONG)state) != (LONG)state) {
-        InterlockedIncrement64(&Adapter->LinkChanges);
-        DbgPrint("afpacket%lu (%s): link %s\n", Adapter->Number, Adapter->IfName,
-                 state == MediaConnectStateConnected ? "up" : "down");
-        EthernetIndicateLinkState(Adapter->MiniportAdapterHandle, state, AFP_LINK_SPEED);
-    }
+    LinuxMiniportReturnNetBufferLists(&adapter->Core, NetBufferLists);
 }
 
 /* The receive thread: frames while Running, link changes, transmit kicks that
@@ -517,13 +399,8 @@ static void *AfpThread(void *Context)
     PAFP_ADAPTER adapter = (PAFP_ADAPTER)Context;
     struct pollfd fds[3];
 
-    fds[0].fd = adapter->RxFd;
-    fds[0].events = POLLIN;
-    fds[1].fd = adapter->LinkFd;
-    fds[1].events = POLLIN;
-    fds[2].fd = adapter->WakeFd;
-    fds[2].events = POLLIN;
-    while (!ReadAcquire(&adapter->StopThread)) {
+    LinuxMiniportPollFds(&adapter->Core, adapter->RxFd, fds);
+    while (!ReadAcquire(&adapter->Core.StopThread)) {
         struct tpacket_block_desc *b = AfpRxBlock(adapter, adapter->RxBlockIndex);
         int ready;
         if (AfpRxBlockReady(b)) {
@@ -531,27 +408,20 @@ static void *AfpThread(void *Context)
             adapter->RxBlockIndex = (adapter->RxBlockIndex + 1) % adapter->RxBlocks;
             continue;
         }
-        ready = poll(fds, 3, AFP_POLL_MS);
-        if (ready < 0 && errno != EINTR) {
-            DbgPrint("afpacket%lu (%s): poll failed (errno %d); receive stops\n", adapter->Number,
-                     adapter->IfName, errno);
-            break;
+        ready = LinuxMiniportPoll(&adapter->Core, fds);
+        if (ready < 0) {
+            break; /* said */
         }
         if (InterlockedExchange(&adapter->TxKickPending, 0) != 0) {
             AfpTxKick(adapter);
         }
-        if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
-            LINUX_LINK link = adapter->Link;
-            int r = LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &link);
-            if (r > 0) {
-                adapter->Link = link;
-                AfpUpdateLink(adapter, &link);
-            } else if (r == -ENODEV) {
-                link.Flags = 0;
-                AfpUpdateLink(adapter, &link);
-                DbgPrint("afpacket%lu: interface '%s' was deleted\n", adapter->Number,
-                         adapter->IfName);
-            }
+        if (ready > 0 && (fds[1].revents & POLLIN) != 0 &&
+            LinuxMiniportLinkEvents(&adapter->Core) == -ENODEV) {
+            LINUX_LINK link = adapter->Core.Link;
+            link.Flags = 0;
+            LinuxMiniportUpdateLink(&adapter->Core, &link);
+            DbgPrint("afpacket%lu: interface '%s' was deleted\n", adapter->Core.Number,
+                     adapter->Core.IfName);
         }
     }
     return NULL;
@@ -560,50 +430,15 @@ static void *AfpThread(void *Context)
 /* ---- Pause / restart
  * ------------------------------------------------------------------------ */
 
-static VOID AfpStopThread(PAFP_ADAPTER Adapter)
-{
-    const uint64_t one = 1;
-    if (!Adapter->ThreadRunning) {
-        return;
-    }
-    InterlockedExchange(&Adapter->StopThread, 1);
-    if (write(Adapter->WakeFd, &one, sizeof one) < 0) {
-        /* The thread still sees StopThread within AFP_POLL_MS. */
-    }
-    pthread_join(Adapter->Thread, NULL);
-    Adapter->ThreadRunning = FALSE;
-}
-
 static NDIS_STATUS AfpRestart(NDIS_HANDLE MiniportAdapterContext,
                               PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters)
 {
     PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
-    LINUX_LINK link;
-    uint64_t drained;
-    int err;
 
     UNREFERENCED_PARAMETER(RestartParameters);
     /* ST-08: what arrived while paused was never for the stack. */
     AfpRxDiscardAll(adapter);
-    while (read(adapter->WakeFd, &drained, sizeof drained) > 0) {
-    }
-    /* Link events queued while paused are stale; ask for the state now. */
-    LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &adapter->Link);
-    if (LinuxGetLinkByIndex(adapter->Link.IfIndex, &link) == 0) {
-        adapter->Link = link;
-        AfpUpdateLink(adapter, &link);
-    }
-    InterlockedExchange(&adapter->StopThread, 0);
-    InterlockedExchange(&adapter->State, AFP_STATE_RUNNING);
-    err = pthread_create(&adapter->Thread, NULL, AfpThread, adapter);
-    if (err != 0) {
-        InterlockedExchange(&adapter->State, AFP_STATE_PAUSED);
-        DbgPrint("afpacket%lu (%s): cannot start the receive thread (error %d)\n", adapter->Number,
-                 adapter->IfName, err);
-        return NDIS_STATUS_RESOURCES;
-    }
-    adapter->ThreadRunning = TRUE;
-    return NDIS_STATUS_SUCCESS;
+    return LinuxMiniportRestart(&adapter->Core, AfpThread, adapter);
 }
 
 static NDIS_STATUS AfpPause(NDIS_HANDLE MiniportAdapterContext,
@@ -612,20 +447,7 @@ static NDIS_STATUS AfpPause(NDIS_HANDLE MiniportAdapterContext,
     PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
 
     UNREFERENCED_PARAMETER(PauseParameters);
-    InterlockedIncrement(&adapter->Busy); /* this call's own reference */
-    InterlockedExchange(&adapter->PausePending, 1);
-    InterlockedExchange(&adapter->State, AFP_STATE_PAUSING);
-    /* No new indication after this: the thread is gone (its last one may still be
-   * up). */
-    AfpStopThread(adapter);
-    if (InterlockedDecrement(&adapter->Busy) == 0 &&
-        InterlockedExchange(&adapter->PausePending, 0) == 1) {
-        InterlockedExchange(&adapter->State, AFP_STATE_PAUSED);
-        return NDIS_STATUS_SUCCESS;
-    }
-    /* ST-05: receive NBLs are still up (or a send call runs); the last one
-   * completes it. */
-    return NDIS_STATUS_PENDING;
+    return LinuxMiniportPause(&adapter->Core); /* joins the receive thread; ST-05 */
 }
 
 /* ---- OIDs
@@ -636,7 +458,7 @@ static int AfpMembership(PAFP_ADAPTER Adapter, BOOLEAN Add, unsigned short Type,
 {
     struct packet_mreq mreq;
     NdisZeroMemory(&mreq, sizeof mreq);
-    mreq.mr_ifindex = Adapter->Link.IfIndex;
+    mreq.mr_ifindex = Adapter->Core.Link.IfIndex;
     mreq.mr_type = Type;
     if (Mac != NULL) {
         mreq.mr_alen = ETH_LENGTH_OF_ADDRESS;
@@ -645,8 +467,8 @@ static int AfpMembership(PAFP_ADAPTER Adapter, BOOLEAN Add, unsigned short Type,
     if (setsockopt(Adapter->RxFd, SOL_PACKET, Add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP,
                    &mreq, sizeof mreq) != 0) {
         int err = errno;
-        DbgPrint("afpacket%lu (%s): %s membership %u failed (errno %d)\n", Adapter->Number,
-                 Adapter->IfName, Add ? "adding" : "dropping", (unsigned)Type, err);
+        DbgPrint("afpacket%lu (%s): %s membership %u failed (errno %d)\n", Adapter->Core.Number,
+                 Adapter->Core.IfName, Add ? "adding" : "dropping", (unsigned)Type, err);
         return -err;
     }
     return 0;
@@ -655,13 +477,9 @@ static int AfpMembership(PAFP_ADAPTER Adapter, BOOLEAN Add, unsigned short Type,
 /* Makes the interface's filters match what the protocols set. */
 static VOID AfpApplyFilter(PAFP_ADAPTER Adapter)
 {
-    ULONG filter;
+    const ULONG filter = LinuxMiniportLatchPacketFilter(&Adapter->Core);
     BOOLEAN promisc, allMulti;
 
-    NdisAcquireSpinLock(&Adapter->OidLock);
-    filter = Adapter->OidState.PacketFilter;
-    NdisReleaseSpinLock(&Adapter->OidLock);
-    InterlockedExchange(&Adapter->PacketFilter, (LONG)filter);
     promisc = (filter & NDIS_PACKET_TYPE_PROMISCUOUS) != 0;
     allMulti = (filter & NDIS_PACKET_TYPE_ALL_MULTICAST) != 0;
     if (promisc != Adapter->PromiscOn &&
@@ -679,10 +497,10 @@ static VOID AfpApplyMulticast(PAFP_ADAPTER Adapter)
     UCHAR list[ETHERNET_MAX_MULTICAST][ETH_LENGTH_OF_ADDRESS];
     ULONG count, i;
 
-    NdisAcquireSpinLock(&Adapter->OidLock);
-    count = Adapter->OidState.MulticastCount;
-    NdisMoveMemory(list, Adapter->OidState.MulticastList, count * ETH_LENGTH_OF_ADDRESS);
-    NdisReleaseSpinLock(&Adapter->OidLock);
+    NdisAcquireSpinLock(&Adapter->Core.OidLock);
+    count = Adapter->Core.OidState.MulticastCount;
+    NdisMoveMemory(list, Adapter->Core.OidState.MulticastList, count * ETH_LENGTH_OF_ADDRESS);
+    NdisReleaseSpinLock(&Adapter->Core.OidLock);
     for (i = 0; i < Adapter->McastCount; ++i) {
         AfpMembership(Adapter, FALSE, PACKET_MR_MULTICAST, Adapter->McastApplied[i]);
     }
@@ -702,23 +520,8 @@ static NDIS_STATUS AfpOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_R
     NDIS_STATUS status;
 
     NdisZeroMemory(&info, sizeof info);
-    info.VendorDescription = "OpenNDIS afpacket miniport (AF_PACKET rings)";
-    info.Mtu = adapter->Mtu;
-    info.LinkSpeed = AFP_LINK_SPEED;
-    info.ConnectState = (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
-    info.MacOptions = ETHERNET_MAC_OPTIONS;
-    info.PermanentAddress = adapter->Mac;
-    info.CurrentAddress = adapter->Mac;
-    info.XmitOk = (ULONG64)AfpRead64(&adapter->TxFrames);
-    info.BytesXmit = (ULONG64)AfpRead64(&adapter->TxBytes);
-    info.XmitDiscards =
-        (ULONG64)(AfpRead64(&adapter->TxInvalidLength) + AfpRead64(&adapter->TxResources));
-    info.RcvOk = (ULONG64)AfpRead64(&adapter->RxFrames);
-    info.BytesRcv = (ULONG64)AfpRead64(&adapter->RxBytes);
-    info.RcvError = (ULONG64)AfpRead64(&adapter->RxErrors);
-    info.RcvNoBuffer = (ULONG64)AfpRead64(&adapter->RxNoBuffer);
-    info.RcvDiscards = (ULONG64)AfpRead64(&adapter->RxDiscarded);
-    status = EthernetOidRequest(&adapter->OidState, &info, OidRequest);
+    LinuxMiniportOidInfo(&adapter->Core, "OpenNDIS afpacket miniport (AF_PACKET rings)", &info);
+    status = EthernetOidRequest(&adapter->Core.OidState, &info, OidRequest);
     if (status == NDIS_STATUS_SUCCESS && OidRequest->RequestType == NdisRequestSetInformation) {
         if (OidRequest->DATA.SET_INFORMATION.Oid == OID_GEN_CURRENT_PACKET_FILTER) {
             AfpApplyFilter(adapter);
@@ -741,9 +544,9 @@ static BOOLEAN AfpReadConfiguration(PAFP_ADAPTER Adapter)
     NDIS_STRING ifnameKey = NDIS_STRING_CONST("ifname");
     BOOLEAN ok = FALSE;
 
-    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
+    config = DriverOpenConfiguration(Adapter->Core.MiniportAdapterHandle);
     if (config == NULL) {
-        DbgPrint("afpacket%lu: cannot open the adapter's configuration\n", Adapter->Number);
+        DbgPrint("afpacket%lu: cannot open the adapter's configuration\n", Adapter->Core.Number);
         return FALSE;
     }
     NdisReadConfiguration(&status, &value, config, &ifnameKey, NdisParameterString);
@@ -751,25 +554,25 @@ static BOOLEAN AfpReadConfiguration(PAFP_ADAPTER Adapter)
         DbgPrint("afpacket%lu: the adapter parameter 'ifname' (a string: the Linux "
                  "interface) "
                  "is required\n",
-                 Adapter->Number);
-    } else if (!EthernetUnicodeToAscii(&value->ParameterData.StringData, Adapter->IfName,
-                                       sizeof Adapter->IfName) ||
-               Adapter->IfName[0] == '\0') {
+                 Adapter->Core.Number);
+    } else if (!EthernetUnicodeToAscii(&value->ParameterData.StringData, Adapter->Core.IfName,
+                                       sizeof Adapter->Core.IfName) ||
+               Adapter->Core.IfName[0] == '\0') {
         DbgPrint("afpacket%lu: ifname '%wZ' is not a Linux interface name (1..15 ASCII "
                  "characters)\n",
-                 Adapter->Number, &value->ParameterData.StringData);
+                 Adapter->Core.Number, &value->ParameterData.StringData);
     } else {
         ok = TRUE;
     }
     Adapter->QdiscBypass =
-        MiniportReadUlong(config, &g_AfpKeyQdiscBypass, 0, 0, 1, "afpacket", Adapter->Number);
+        MiniportReadUlong(config, &g_AfpKeyQdiscBypass, 0, 0, 1, "afpacket", Adapter->Core.Number);
     Adapter->TxFramesWanted = MiniportReadUlong(config, &g_AfpKeyTxFrames, AFP_DEFAULT_TX_FRAMES, 8,
-                                                65536, "afpacket", Adapter->Number);
+                                                65536, "afpacket", Adapter->Core.Number);
     Adapter->RxBlocks = MiniportReadUlong(config, &g_AfpKeyRxBlocks, AFP_DEFAULT_RX_BLOCKS, 2, 1024,
-                                          "afpacket", Adapter->Number);
-    Adapter->RxBuffers = MiniportReadUlong(config, &g_AfpKeyRxBuffers, AFP_DEFAULT_RX_BUFFERS, 16,
-                                           65536, "afpacket", Adapter->Number);
-    Adapter->RxLowWater = Adapter->RxBuffers / 8;
+                                          "afpacket", Adapter->Core.Number);
+    Adapter->Core.RxBuffers = MiniportReadUlong(config, &g_AfpKeyRxBuffers, AFP_DEFAULT_RX_BUFFERS,
+                                                16, 65536, "afpacket", Adapter->Core.Number);
+    Adapter->Core.RxLowWater = Adapter->Core.RxBuffers / 8;
     NdisCloseConfiguration(config);
     return ok;
 }
@@ -794,10 +597,10 @@ static int AfpSocket(PAFP_ADAPTER Adapter)
                      "(run as "
                      "root or grant the capability: setcap cap_net_raw,cap_net_admin+ep "
                      "<program>)\n",
-                     Adapter->Number, Adapter->IfName);
+                     Adapter->Core.Number, Adapter->Core.IfName);
         } else {
-            DbgPrint("afpacket%lu: socket(AF_PACKET) for '%s' failed (errno %d)\n", Adapter->Number,
-                     Adapter->IfName, err);
+            DbgPrint("afpacket%lu: socket(AF_PACKET) for '%s' failed (errno %d)\n",
+                     Adapter->Core.Number, Adapter->Core.IfName, err);
         }
     }
     return fd;
@@ -806,8 +609,8 @@ static int AfpSocket(PAFP_ADAPTER Adapter)
 static BOOLEAN AfpSetInt(PAFP_ADAPTER Adapter, int Fd, int Option, int Value, PCSTR Name)
 {
     if (setsockopt(Fd, SOL_PACKET, Option, &Value, sizeof Value) != 0) {
-        DbgPrint("afpacket%lu (%s): setsockopt(%s) failed (errno %d)\n", Adapter->Number,
-                 Adapter->IfName, Name, errno);
+        DbgPrint("afpacket%lu (%s): setsockopt(%s) failed (errno %d)\n", Adapter->Core.Number,
+                 Adapter->Core.IfName, Name, errno);
         return FALSE;
     }
     return TRUE;
@@ -819,10 +622,10 @@ static BOOLEAN AfpBind(PAFP_ADAPTER Adapter, int Fd, unsigned short Protocol)
     NdisZeroMemory(&sll, sizeof sll);
     sll.sll_family = AF_PACKET;
     sll.sll_protocol = Protocol;
-    sll.sll_ifindex = Adapter->Link.IfIndex;
+    sll.sll_ifindex = Adapter->Core.Link.IfIndex;
     if (bind(Fd, (struct sockaddr *)&sll, sizeof sll) != 0) {
-        DbgPrint("afpacket%lu: binding to '%s' failed (errno %d)\n", Adapter->Number,
-                 Adapter->IfName, errno);
+        DbgPrint("afpacket%lu: binding to '%s' failed (errno %d)\n", Adapter->Core.Number,
+                 Adapter->Core.IfName, errno);
         return FALSE;
     }
     return TRUE;
@@ -838,7 +641,7 @@ static BOOLEAN AfpOpenTx(PAFP_ADAPTER Adapter)
     if (Adapter->TxFd < 0) {
         return FALSE;
     }
-    Adapter->TxFrameSize = AfpRoundUpPow2((ULONG)AFP_TX_DATA_OFFSET + Adapter->MaxFrameSize);
+    Adapter->TxFrameSize = AfpRoundUpPow2((ULONG)AFP_TX_DATA_OFFSET + Adapter->Core.MaxFrameSize);
     if (Adapter->TxFrameSize < 4096) {
         Adapter->TxFrameSize = Adapter->TxFrameSize < 128 ? 128 : Adapter->TxFrameSize;
     }
@@ -864,14 +667,15 @@ static BOOLEAN AfpOpenTx(PAFP_ADAPTER Adapter)
     req.tp_frame_nr = Adapter->TxFrameCount;
     if (setsockopt(Adapter->TxFd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req) != 0) {
         DbgPrint("afpacket%lu (%s): PACKET_TX_RING (%u x %u bytes) refused (errno %d)\n",
-                 Adapter->Number, Adapter->IfName, req.tp_frame_nr, req.tp_frame_size, errno);
+                 Adapter->Core.Number, Adapter->Core.IfName, req.tp_frame_nr, req.tp_frame_size,
+                 errno);
         return FALSE;
     }
     Adapter->TxRingSize = (SIZE_T)blockSize * blocks;
     ring = mmap(NULL, Adapter->TxRingSize, PROT_READ | PROT_WRITE, MAP_SHARED, Adapter->TxFd, 0);
     if (ring == MAP_FAILED) {
-        DbgPrint("afpacket%lu (%s): mmap of the transmit ring failed (errno %d)\n", Adapter->Number,
-                 Adapter->IfName, errno);
+        DbgPrint("afpacket%lu (%s): mmap of the transmit ring failed (errno %d)\n",
+                 Adapter->Core.Number, Adapter->Core.IfName, errno);
         return FALSE;
     }
     Adapter->TxRing = (PUCHAR)ring;
@@ -906,7 +710,8 @@ static BOOLEAN AfpOpenRx(PAFP_ADAPTER Adapter)
     req.tp_feature_req_word = 0;
     if (setsockopt(Adapter->RxFd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) != 0) {
         DbgPrint("afpacket%lu (%s): PACKET_RX_RING (%u x %u bytes) refused (errno %d)\n",
-                 Adapter->Number, Adapter->IfName, req.tp_block_nr, req.tp_block_size, errno);
+                 Adapter->Core.Number, Adapter->Core.IfName, req.tp_block_nr, req.tp_block_size,
+                 errno);
         return FALSE;
     }
     Adapter->RxRingSize = (SIZE_T)AFP_RX_BLOCK_SIZE * Adapter->RxBlocks;
@@ -917,15 +722,16 @@ static BOOLEAN AfpOpenRx(PAFP_ADAPTER Adapter)
             mmap(NULL, Adapter->RxRingSize, PROT_READ | PROT_WRITE, MAP_SHARED, Adapter->RxFd, 0);
     }
     if (ring == MAP_FAILED) {
-        DbgPrint("afpacket%lu (%s): mmap of the receive ring failed (errno %d)\n", Adapter->Number,
-                 Adapter->IfName, errno);
+        DbgPrint("afpacket%lu (%s): mmap of the receive ring failed (errno %d)\n",
+                 Adapter->Core.Number, Adapter->Core.IfName, errno);
         return FALSE;
     }
     Adapter->RxRing = (PUCHAR)ring;
     return AfpBind(Adapter, Adapter->RxFd, htons(ETH_P_ALL));
 }
 
-/* Closes and unmaps whatever is open (initialize failure and halt). */
+/* Closes and unmaps the rings and their sockets, whatever is open (initialize failure and
+ * halt). */
 static VOID AfpCloseLinux(PAFP_ADAPTER Adapter)
 {
     if (Adapter->TxRing != NULL) {
@@ -944,29 +750,6 @@ static VOID AfpCloseLinux(PAFP_ADAPTER Adapter)
         close(Adapter->RxFd);
         Adapter->RxFd = -1;
     }
-    if (Adapter->LinkFd >= 0) {
-        close(Adapter->LinkFd);
-        Adapter->LinkFd = -1;
-    }
-    if (Adapter->WakeFd >= 0) {
-        close(Adapter->WakeFd);
-        Adapter->WakeFd = -1;
-    }
-}
-
-static NDIS_STATUS AfpSetAttributes(PAFP_ADAPTER Adapter)
-{
-    ETHERNET_ADAPTER_ATTRIBUTES attributes;
-
-    NdisZeroMemory(&attributes, sizeof attributes);
-    attributes.Mtu = Adapter->Mtu;
-    attributes.LinkSpeed = AFP_LINK_SPEED;
-    attributes.ConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
-    attributes.PermanentAddress = Adapter->Mac;
-    attributes.CurrentAddress = Adapter->Mac;
-    attributes.IfConnectorPresent = TRUE;
-    attributes.SupportedStatistics = ETHERNET_ALL_STATISTICS;
-    return EthernetSetAdapterAttributes(Adapter->MiniportAdapterHandle, Adapter, &attributes);
 }
 
 static NDIS_STATUS AfpInitializeEx(NDIS_HANDLE NdisMiniportHandle,
@@ -975,7 +758,6 @@ static NDIS_STATUS AfpInitializeEx(NDIS_HANDLE NdisMiniportHandle,
 {
     PAFP_ADAPTER adapter;
     NDIS_STATUS status = NDIS_STATUS_FAILURE;
-    BOOLEAN poolMade = FALSE;
     int err;
 
     UNREFERENCED_PARAMETER(MiniportDriverContext);
@@ -986,67 +768,48 @@ static NDIS_STATUS AfpInitializeEx(NDIS_HANDLE NdisMiniportHandle,
         return NDIS_STATUS_RESOURCES;
     }
     NdisZeroMemory(adapter, sizeof *adapter);
-    adapter->MiniportAdapterHandle = NdisMiniportHandle;
-    adapter->Number = (ULONG)InterlockedIncrement(&g_AfpAdapterNumber);
-    adapter->State = AFP_STATE_PAUSED;
-    adapter->TxFd = adapter->RxFd = adapter->LinkFd = adapter->WakeFd = -1;
+    LinuxMiniportInitialize(&adapter->Core, NdisMiniportHandle, "afpacket",
+                            (ULONG)InterlockedIncrement(&g_AfpAdapterNumber));
+    adapter->TxFd = adapter->RxFd = -1;
     NdisAllocateSpinLock(&adapter->TxLock);
-    NdisAllocateSpinLock(&adapter->OidLock);
 
     if (!AfpReadConfiguration(adapter)) {
         goto fail;
     }
-    err = LinuxGetLinkByName(adapter->IfName, &adapter->Link);
+    err = LinuxGetLinkByName(adapter->Core.IfName, &adapter->Core.Link);
     if (err != 0) {
         if (err == -ENODEV) {
-            DbgPrint("afpacket%lu: no interface '%s' (ip link show %s)\n", adapter->Number,
-                     adapter->IfName, adapter->IfName);
+            DbgPrint("afpacket%lu: no interface '%s' (ip link show %s)\n", adapter->Core.Number,
+                     adapter->Core.IfName, adapter->Core.IfName);
             status = NDIS_STATUS_ADAPTER_NOT_FOUND;
         } else {
-            DbgPrint("afpacket%lu: RTM_GETLINK for '%s' failed (errno %d)\n", adapter->Number,
-                     adapter->IfName, -err);
+            DbgPrint("afpacket%lu: RTM_GETLINK for '%s' failed (errno %d)\n", adapter->Core.Number,
+                     adapter->Core.IfName, -err);
         }
         goto fail;
     }
-    if (!adapter->Link.HasMac) {
+    if (!adapter->Core.Link.HasMac) {
         DbgPrint("afpacket%lu: '%s' has no Ethernet (6-byte) address; afpacket "
                  "needs an Ethernet "
                  "interface\n",
-                 adapter->Number, adapter->IfName);
+                 adapter->Core.Number, adapter->Core.IfName);
         goto fail;
     }
-    NdisMoveMemory(adapter->Mac, adapter->Link.Mac, ETH_LENGTH_OF_ADDRESS);
-    adapter->Mtu = adapter->Link.Mtu != 0 ? adapter->Link.Mtu : 1500;
-    if (adapter->Mtu > 65535 - ETHERNET_HEADER_SIZE) {
-        adapter->Mtu = 65535 - ETHERNET_HEADER_SIZE;
-    }
-    adapter->MaxFrameSize = adapter->Mtu + ETHERNET_HEADER_SIZE;
-    adapter->ConnectState = LinuxLinkIsConnected(adapter->Link.Flags)
-                                ? MediaConnectStateConnected
-                                : MediaConnectStateDisconnected;
-    EthernetOidInitialize(&adapter->OidState, &adapter->OidLock, adapter->Mtu);
+    NdisMoveMemory(adapter->Core.Mac, adapter->Core.Link.Mac, ETH_LENGTH_OF_ADDRESS);
+    LinuxMiniportUseLink(&adapter->Core);
 
     if (!AfpOpenTx(adapter) || !AfpOpenRx(adapter)) {
         goto fail;
     }
-    adapter->LinkFd = LinuxOpenLinkMonitor();
-    if (adapter->LinkFd < 0) {
-        DbgPrint("afpacket%lu (%s): cannot open the rtnetlink link monitor (errno %d)\n",
-                 adapter->Number, adapter->IfName, -adapter->LinkFd);
+    if (!LinuxMiniportOpenMonitor(&adapter->Core)) {
         goto fail;
     }
-    adapter->WakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (adapter->WakeFd < 0) {
-        DbgPrint("afpacket%lu: eventfd failed (errno %d)\n", adapter->Number, errno);
-        goto fail;
-    }
-    status = EthernetRxPoolCreate(&adapter->RxPool, NdisMiniportHandle, adapter->RxBuffers,
-                                  adapter->MaxFrameSize, 'xRfA');
+    status = EthernetRxPoolCreate(&adapter->Core.RxPool, NdisMiniportHandle,
+                                  adapter->Core.RxBuffers, adapter->Core.MaxFrameSize, 'xRfA');
     if (status != NDIS_STATUS_SUCCESS) {
         goto fail;
     }
-    poolMade = TRUE;
-    status = AfpSetAttributes(adapter);
+    status = LinuxMiniportSetAttributes(&adapter->Core, adapter);
     if (status != NDIS_STATUS_SUCCESS) {
         goto fail;
     }
@@ -1054,19 +817,18 @@ static NDIS_STATUS AfpInitializeEx(NDIS_HANDLE NdisMiniportHandle,
              "%02x:%02x:%02x:%02x:%02x:%02x, "
              "link %s, %lu TX slots of %lu bytes%s, %lu RX blocks, %lu receive "
              "buffers\n",
-             adapter->Number, adapter->IfName, adapter->Link.IfIndex, adapter->Mtu, adapter->Mac[0],
-             adapter->Mac[1], adapter->Mac[2], adapter->Mac[3], adapter->Mac[4], adapter->Mac[5],
-             adapter->ConnectState == MediaConnectStateConnected ? "up" : "down",
+             adapter->Core.Number, adapter->Core.IfName, adapter->Core.Link.IfIndex,
+             adapter->Core.Mtu, adapter->Core.Mac[0], adapter->Core.Mac[1], adapter->Core.Mac[2],
+             adapter->Core.Mac[3], adapter->Core.Mac[4], adapter->Core.Mac[5],
+             adapter->Core.ConnectState == MediaConnectStateConnected ? "up" : "down",
              adapter->TxFrameCount, adapter->TxFrameSize,
-             adapter->QdiscBypass ? " (qdisc bypass)" : "", adapter->RxBlocks, adapter->RxBuffers);
+             adapter->QdiscBypass ? " (qdisc bypass)" : "", adapter->RxBlocks,
+             adapter->Core.RxBuffers);
     return NDIS_STATUS_SUCCESS;
 
 fail:
-    if (poolMade) {
-        EthernetRxPoolDestroy(&adapter->RxPool);
-    }
     AfpCloseLinux(adapter);
-    NdisFreeSpinLock(&adapter->OidLock);
+    LinuxMiniportCleanup(&adapter->Core);
     NdisFreeSpinLock(&adapter->TxLock);
     NdisFreeMemoryWithTagPriority(NdisMiniportHandle, adapter, AFP_TAG);
     return status == NDIS_STATUS_SUCCESS ? NDIS_STATUS_FAILURE : status;
@@ -1077,26 +839,29 @@ static VOID AfpHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
     PAFP_ADAPTER adapter = (PAFP_ADAPTER)MiniportAdapterContext;
 
     UNREFERENCED_PARAMETER(HaltAction);
-    AfpStopThread(adapter); /* ST-12: halted from Paused, so it is gone already */
-    DbgPrint("afpacket%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d "
-             "NBLs, %I64d NBLs "
-             "INVALID_LENGTH, %I64d NBLs RESOURCES, %I64d NBLs PAUSED; received "
-             "%I64d frames "
-             "(%I64d bytes), %I64d no buffer, %I64d errors, %I64d filtered, "
-             "%I64d discarded "
-             "while paused; %I64d link changes\n",
-             adapter->Number, adapter->IfName, AfpRead64(&adapter->TxFrames),
-             AfpRead64(&adapter->TxBytes), AfpRead64(&adapter->TxNbls),
-             AfpRead64(&adapter->TxInvalidLength), AfpRead64(&adapter->TxResources),
-             AfpRead64(&adapter->TxPaused), AfpRead64(&adapter->RxFrames),
-             AfpRead64(&adapter->RxBytes), AfpRead64(&adapter->RxNoBuffer),
-             AfpRead64(&adapter->RxErrors), AfpRead64(&adapter->RxFiltered),
-             AfpRead64(&adapter->RxDiscarded), AfpRead64(&adapter->LinkChanges));
+    LinuxMiniportStopThread(&adapter->Core); /* ST-12: halted from Paused, so it is gone already */
+    DbgPrint(
+        "afpacket%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d "
+        "NBLs, %I64d NBLs "
+        "INVALID_LENGTH, %I64d NBLs RESOURCES, %I64d NBLs PAUSED; received "
+        "%I64d frames "
+        "(%I64d bytes), %I64d no buffer, %I64d errors, %I64d filtered, "
+        "%I64d discarded "
+        "while paused; %I64d link changes\n",
+        adapter->Core.Number, adapter->Core.IfName, LinuxMiniportRead64(&adapter->Core.TxFrames),
+        LinuxMiniportRead64(&adapter->Core.TxBytes), LinuxMiniportRead64(&adapter->Core.TxNbls),
+        LinuxMiniportRead64(&adapter->Core.TxInvalidLength),
+        LinuxMiniportRead64(&adapter->Core.TxResources),
+        LinuxMiniportRead64(&adapter->Core.TxPaused), LinuxMiniportRead64(&adapter->Core.RxFrames),
+        LinuxMiniportRead64(&adapter->Core.RxBytes), LinuxMiniportRead64(&adapter->Core.RxNoBuffer),
+        LinuxMiniportRead64(&adapter->Core.RxErrors),
+        LinuxMiniportRead64(&adapter->Core.RxFiltered),
+        LinuxMiniportRead64(&adapter->Core.RxDiscarded),
+        LinuxMiniportRead64(&adapter->Core.LinkChanges));
     AfpCloseLinux(adapter); /* closing the sockets drops their memberships */
-    EthernetRxPoolDestroy(&adapter->RxPool);
-    NdisFreeSpinLock(&adapter->OidLock);
+    LinuxMiniportCleanup(&adapter->Core);
     NdisFreeSpinLock(&adapter->TxLock);
-    NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, AFP_TAG);
+    NdisFreeMemoryWithTagPriority(adapter->Core.MiniportAdapterHandle, adapter, AFP_TAG);
 }
 
 /* ---- Driver entry / unload
@@ -1105,21 +870,13 @@ static VOID AfpHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
 static VOID AfpUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    if (g_AfpDriverHandle != NULL) {
-        NdisMDeregisterMiniportDriver(g_AfpDriverHandle);
-        g_AfpDriverHandle = NULL;
-    }
+    MiniportDeregisterDriver(&g_AfpDriverHandle);
 }
 
 NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
-    NDIS_STATUS status;
 
-    if (g_AfpDriverHandle != NULL) {
-        DbgPrint("afpacket: already loaded\n");
-        return STATUS_UNSUCCESSFUL;
-    }
     MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = AfpInitializeEx;
     mc.HaltHandlerEx = AfpHaltEx;
@@ -1133,10 +890,5 @@ NTSTATUS AfpacketMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
     mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
     mc.ShutdownHandlerEx = MiniportNothingToShutDown;
     mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
-    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_AfpDriverHandle);
-    if (status != NDIS_STATUS_SUCCESS) {
-        g_AfpDriverHandle = NULL;
-        DbgPrint("afpacket: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);
-    }
-    return (NTSTATUS)status;
+    return MiniportRegisterDriver(DriverObject, RegistryPath, &mc, &g_AfpDriverHandle, "afpacket");
 }

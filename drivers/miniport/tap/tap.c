@@ -48,8 +48,11 @@
  * Frames that were queued while the adapter was paused are read and dropped at
  * restart (ST-08).
  *
- * Ownership and state: as afpacket (Busy counts send calls, NBLs up in the
- * stack and the pause call; the last one out completes a pending pause, ST-05).
+ * Ownership and state: as afpacket, through the same LINUX_MINIPORT core
+ * (common/linux_miniport: Busy counts send calls, NBLs up in the stack and the
+ * pause call; the last one out completes a pending pause, ST-05; the receive
+ * thread, link state and OID counters); the TAP fd and vnet header are this
+ * file's.
  * MiniportHaltEx closes the fd: the TAP interface (not persistent) disappears.
  *
  * Errors (MiniportInitializeEx fails with a DbgPrint): without CAP_NET_ADMIN
@@ -61,9 +64,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -77,59 +78,29 @@
 #include "builtin_drivers.h"
 #include "common/ethernet_frame.h"
 #include "common/ethernet_oid.h"
+#include "common/linux_miniport.h"
 #include "common/linux_net.h"
 #include "common/miniport_common.h"
 
 #define TAP_TAG 'paTN'
-#define TAP_LINK_SPEED 10000000000ull
 #define TAP_DEFAULT_RX_BUFFERS 1024
 #define TAP_RX_BATCH 64
 #define TAP_MAX_IOV 64 /* virtio header + 62 pieces + padding */
 #define TAP_TX_WAIT_US 20000
-#define TAP_POLL_MS 100
-
-#define TAP_STATE_PAUSED 0
-#define TAP_STATE_RUNNING 1
-#define TAP_STATE_PAUSING 2
 
 typedef struct _TAP_ADAPTER {
-    NDIS_HANDLE MiniportAdapterHandle;
-    ULONG Number;
-    CHAR IfName[LINUX_IFNAME_SIZE]; /* the name asked for, then the one the kernel
-                                     gave */
-    LINUX_LINK Link;
-    ULONG Mtu;
-    ULONG MaxFrameSize; /* Mtu + 14 */
+    LINUX_MINIPORT Core; /* handle, state, Busy, receive thread, link, OID state, counters;
+                            Core.IfName: the name asked for, then the one the kernel gave;
+                            Core.Mac: driver_mac */
     ULONG Up;
     BOOLEAN HasLinuxMac, HasDriverMac;
     UCHAR LinuxMac[ETH_LENGTH_OF_ADDRESS];
-    UCHAR DriverMac[ETH_LENGTH_OF_ADDRESS];
-    ULONG RxBuffers, RxLowWater;
 
     int TapFd;
-    int LinkFd;
-    int WakeFd;
-    pthread_t Thread;
-    BOOLEAN ThreadRunning;
-    volatile LONG StopThread;
-    volatile LONG ConnectState;
-    ETHERNET_RX_POOL RxPool;
     PUCHAR Scratch; /* receive thread: frames dropped for want of an NBL */
     ULONG ScratchSize;
     PUCHAR Bounce; /* transmit: frames of more than TAP_MAX_IOV - 2 pieces */
     NDIS_SPIN_LOCK BounceLock;
-
-    volatile LONG State;
-    volatile LONG Busy;
-    volatile LONG PausePending;
-
-    NDIS_SPIN_LOCK OidLock;
-    ETHERNET_OID_STATE OidState;
-    volatile LONG PacketFilter;
-
-    volatile LONG64 TxFrames, TxBytes, TxNbls, TxInvalidLength, TxResources, TxFailures, TxPaused;
-    volatile LONG64 RxFrames, RxBytes, RxNoBuffer, RxErrors, RxFiltered, RxDiscarded;
-    volatile LONG64 LinkChanges;
 } TAP_ADAPTER, *PTAP_ADAPTER;
 
 static NDIS_HANDLE g_TapDriverHandle;
@@ -152,25 +123,6 @@ static NDIS_STRING g_TapKeyIfname = NDIS_STRING_CONST("ifname");
 static NDIS_STRING g_TapKeyMac = NDIS_STRING_CONST("mac");
 static NDIS_STRING g_TapKeyRxBuffers = NDIS_STRING_CONST("rx_buffers");
 static NDIS_STRING g_TapKeyUp = NDIS_STRING_CONST("up");
-
-static LONG64 TapRead64(volatile LONG64 *Counter)
-{
-    return InterlockedCompareExchange64(Counter, 0, 0);
-}
-
-/* ---- Busy / pause
- * ---------------------------------------------------------------------------
- */
-
-static VOID TapRelease(PTAP_ADAPTER Adapter, LONG Count)
-{
-    if (InterlockedAdd(&Adapter->Busy, -Count) == 0 &&
-        ReadAcquire(&Adapter->State) == TAP_STATE_PAUSING &&
-        InterlockedExchange(&Adapter->PausePending, 0) == 1) {
-        InterlockedExchange(&Adapter->State, TAP_STATE_PAUSED);
-        NdisMPauseComplete(Adapter->MiniportAdapterHandle);
-    }
-}
 
 /* ---- Transmit
  * -------------------------------------------------------------------------------
@@ -244,165 +196,110 @@ static VOID TapSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
     const BOOLEAN atDispatch = NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags) ? TRUE : FALSE;
     const ULONG completeFlags = atDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
     PNET_BUFFER_LIST nbl;
-    LONG64 nbls = 0, frames = 0, bytes = 0, invalid = 0, resources = 0, failures = 0;
+    LINUX_MINIPORT_TX_COUNTS counts = {0};
 
     UNREFERENCED_PARAMETER(PortNumber);
-    InterlockedIncrement(&adapter->Busy);
-    if (ReadAcquire(&adapter->State) != TAP_STATE_RUNNING) {
-        LONG64 paused = 0;
-        for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
-            NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_PAUSED; /* ST-04 */
-            ++paused;
-        }
-        NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists,
-                                        completeFlags);
-        InterlockedAdd64(&adapter->TxPaused, paused);
-        TapRelease(adapter, 1);
-        return;
+    if (!LinuxMiniportSendBegin(&adapter->Core, NetBufferLists, completeFlags)) {
+        return; /* ST-04: completed NDIS_STATUS_PAUSED */
     }
     for (nbl = NetBufferLists; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl)) {
         NDIS_STATUS status = NDIS_STATUS_SUCCESS;
         BOOLEAN oversize = FALSE;
         PNET_BUFFER nb;
         for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL; nb = NET_BUFFER_NEXT_NB(nb)) {
-            if (NET_BUFFER_DATA_LENGTH(nb) > adapter->MaxFrameSize) {
+            if (NET_BUFFER_DATA_LENGTH(nb) > adapter->Core.MaxFrameSize) {
                 oversize = TRUE;
             }
         }
         if (oversize) {
             /* MS-08, MS-09 */
             NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_INVALID_LENGTH;
-            ++invalid;
+            ++counts.InvalidLength;
             continue;
         }
         for (nb = NET_BUFFER_LIST_FIRST_NB(nbl); nb != NULL && status == NDIS_STATUS_SUCCESS;
              nb = NET_BUFFER_NEXT_NB(nb)) {
             status = TapWriteFrame(adapter, nb, atDispatch);
             if (status == NDIS_STATUS_SUCCESS) {
-                ++frames;
-                bytes += NET_BUFFER_DATA_LENGTH(nb);
+                ++counts.Frames;
+                counts.Bytes += NET_BUFFER_DATA_LENGTH(nb);
             }
         }
         NET_BUFFER_LIST_STATUS(nbl) = status;
         if (status == NDIS_STATUS_SUCCESS) {
-            ++nbls; /* MS-10: the kernel has every frame of it */
+            ++counts.Nbls; /* MS-10: the kernel has every frame of it */
         } else if (status == NDIS_STATUS_RESOURCES) {
-            ++resources;
+            ++counts.Resources;
         } else {
-            ++failures;
+            ++counts.Failures;
         }
     }
-    InterlockedAdd64(&adapter->TxNbls, nbls);
-    InterlockedAdd64(&adapter->TxFrames, frames);
-    InterlockedAdd64(&adapter->TxBytes, bytes);
-    if (invalid != 0) {
-        InterlockedAdd64(&adapter->TxInvalidLength, invalid);
-    }
-    if (resources != 0) {
-        InterlockedAdd64(&adapter->TxResources, resources);
-    }
-    if (failures != 0) {
-        InterlockedAdd64(&adapter->TxFailures, failures);
-    }
-    NdisMSendNetBufferListsComplete(adapter->MiniportAdapterHandle, NetBufferLists, completeFlags);
-    TapRelease(adapter, 1);
+    LinuxMiniportSendEnd(&adapter->Core, NetBufferLists, completeFlags, &counts);
 }
 
 /* ---- Receive
  * --------------------------------------------------------------------------------
  */
 
-static VOID TapIndicate(PTAP_ADAPTER Adapter, PNBL_QUEUE Chain, ULONG Count)
-{
-    PNET_BUFFER_LIST nbls = NdisPopAllFromNblQueue(Chain);
-    if (Count == 0) {
-        return;
-    }
-    if (ReadAcquire(&Adapter->RxPool.Available) < (LONG)Adapter->RxLowWater) {
-        /* MS-19: the NBLs are ours again when the call returns. */
-        NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
-                                           NDIS_DEFAULT_PORT_NUMBER, Count,
-                                           NDIS_RECEIVE_FLAGS_RESOURCES);
-        EthernetRxPoolPut(&Adapter->RxPool, nbls);
-        return;
-    }
-    InterlockedAdd(&Adapter->Busy, (LONG)Count); /* ST-05: pause waits for them */
-    NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, nbls,
-                                       NDIS_DEFAULT_PORT_NUMBER, Count, 0);
-}
-
 /* Reads what the fd has (at most TAP_RX_BATCH frames) and indicates it in one
  * call. Returns FALSE when the fd is empty. */
 static BOOLEAN TapReceiveBatch(PTAP_ADAPTER Adapter)
 {
-    const ULONG filter = (ULONG)ReadAcquire(&Adapter->PacketFilter);
+    const ULONG filter = (ULONG)ReadAcquire(&Adapter->Core.PacketFilter);
     struct virtio_net_hdr vnet;
     NBL_QUEUE chain;
     ULONG count = 0, frames;
     BOOLEAN more = TRUE;
-    LONG64 bytes = 0, noBuffer = 0, errors = 0, filtered = 0;
+    LINUX_MINIPORT_RX_COUNTS counts = {0};
 
     NdisInitializeNblQueue(&chain);
     for (frames = 0; frames < TAP_RX_BATCH; ++frames) {
         struct iovec iov[2];
         PUCHAR data;
-        PNET_BUFFER_LIST nbl = EthernetRxPoolGet(&Adapter->RxPool, &data);
+        PNET_BUFFER_LIST nbl = EthernetRxPoolGet(&Adapter->Core.RxPool, &data);
         ssize_t n;
         ULONG length;
 
         iov[0].iov_base = &vnet;
         iov[0].iov_len = sizeof vnet;
         iov[1].iov_base = nbl != NULL ? data : Adapter->Scratch;
-        iov[1].iov_len = nbl != NULL ? Adapter->RxPool.DataSize : Adapter->ScratchSize;
+        iov[1].iov_len = nbl != NULL ? Adapter->Core.RxPool.DataSize : Adapter->ScratchSize;
         n = readv(Adapter->TapFd, iov, 2);
         if (n < 0) {
-            EthernetRxPoolPut(&Adapter->RxPool, nbl);
+            EthernetRxPoolPut(&Adapter->Core.RxPool, nbl);
             if (errno != EAGAIN && errno != EINTR) {
-                ++errors; /* e.g. a frame larger than the buffer */
+                ++counts.Errors; /* e.g. a frame larger than the buffer */
                 continue;
             }
             more = FALSE;
             break;
         }
         if (nbl == NULL) {
-            ++noBuffer;
+            ++counts.NoBuffer;
             continue;
         }
         if ((size_t)n < sizeof vnet + ETHERNET_HEADER_SIZE) {
-            EthernetRxPoolPut(&Adapter->RxPool, nbl);
-            ++errors;
+            EthernetRxPoolPut(&Adapter->Core.RxPool, nbl);
+            ++counts.Errors;
             continue;
         }
         length = (ULONG)((size_t)n - sizeof vnet);
-        if (length > Adapter->MaxFrameSize) {
-            EthernetRxPoolPut(&Adapter->RxPool, nbl);
-            ++errors;
+        if (length > Adapter->Core.MaxFrameSize) {
+            EthernetRxPoolPut(&Adapter->Core.RxPool, nbl);
+            ++counts.Errors;
             continue;
         }
-        if (!EthernetFilterAccepts(&Adapter->OidState, filter, Adapter->DriverMac, data)) {
-            EthernetRxPoolPut(&Adapter->RxPool, nbl);
-            ++filtered;
+        if (!EthernetFilterAccepts(&Adapter->Core.OidState, filter, Adapter->Core.Mac, data)) {
+            EthernetRxPoolPut(&Adapter->Core.RxPool, nbl);
+            ++counts.Filtered;
             continue;
         }
         NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)) = length;
         NdisAppendSingleNblToNblQueue(&chain, nbl);
         ++count;
-        bytes += length;
+        counts.Bytes += length;
     }
-    if (noBuffer != 0) {
-        InterlockedAdd64(&Adapter->RxNoBuffer, noBuffer);
-    }
-    if (errors != 0) {
-        InterlockedAdd64(&Adapter->RxErrors, errors);
-    }
-    if (filtered != 0) {
-        InterlockedAdd64(&Adapter->RxFiltered, filtered);
-    }
-    if (count != 0) {
-        InterlockedAdd64(&Adapter->RxFrames, count);
-        InterlockedAdd64(&Adapter->RxBytes, bytes);
-        TapIndicate(Adapter, &chain, count);
-    }
+    LinuxMiniportIndicateReceive(&Adapter->Core, &chain, count, &counts);
     return more;
 }
 
@@ -410,24 +307,9 @@ static VOID TapReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext,
                                     PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
 {
     PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
-    ULONG count;
 
     UNREFERENCED_PARAMETER(ReturnFlags);
-    count = EthernetRxPoolPut(&adapter->RxPool, NetBufferLists);
-    TapRelease(adapter, (LONG)count);
-}
-
-static VOID TapUpdateLink(PTAP_ADAPTER Adapter, const LINUX_LINK *Link)
-{
-    const NDIS_MEDIA_CONNECT_STATE state = LinuxLinkIsConnected(Link->Flags)
-                                               ? MediaConnectStateConnected
-                                               : MediaConnectStateDisconnected;
-    if (InterlockedExchange(&Adapter->ConnectState, (LONG)state) != (LONG)state) {
-        InterlockedIncrement64(&Adapter->LinkChanges);
-        DbgPrint("tap%lu (%s): link %s\n", Adapter->Number, Adapter->IfName,
-                 state == MediaConnectStateConnected ? "up" : "down");
-        EthernetIndicateLinkState(Adapter->MiniportAdapterHandle, state, TAP_LINK_SPEED);
-    }
+    LinuxMiniportReturnNetBufferLists(&adapter->Core, NetBufferLists);
 }
 
 static void *TapThread(void *Context)
@@ -435,32 +317,21 @@ static void *TapThread(void *Context)
     PTAP_ADAPTER adapter = (PTAP_ADAPTER)Context;
     struct pollfd fds[3];
 
-    fds[0].fd = adapter->TapFd;
-    fds[0].events = POLLIN;
-    fds[1].fd = adapter->LinkFd;
-    fds[1].events = POLLIN;
-    fds[2].fd = adapter->WakeFd;
-    fds[2].events = POLLIN;
-    while (!ReadAcquire(&adapter->StopThread)) {
-        int ready = poll(fds, 3, TAP_POLL_MS);
-        if (ready < 0 && errno != EINTR) {
-            DbgPrint("tap%lu (%s): poll failed (errno %d); receive stops\n", adapter->Number,
-                     adapter->IfName, errno);
-            break;
+    LinuxMiniportPollFds(&adapter->Core, adapter->TapFd, fds);
+    while (!ReadAcquire(&adapter->Core.StopThread)) {
+        int ready = LinuxMiniportPoll(&adapter->Core, fds);
+        if (ready < 0) {
+            break; /* said */
         }
-        if (ready <= 0) {
+        if (ready == 0) {
             continue;
         }
         if ((fds[0].revents & POLLIN) != 0) {
-            while (!ReadAcquire(&adapter->StopThread) && TapReceiveBatch(adapter)) {
+            while (!ReadAcquire(&adapter->Core.StopThread) && TapReceiveBatch(adapter)) {
             }
         }
         if ((fds[1].revents & POLLIN) != 0) {
-            LINUX_LINK link = adapter->Link;
-            if (LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &link) > 0) {
-                adapter->Link = link;
-                TapUpdateLink(adapter, &link);
-            }
+            LinuxMiniportLinkEvents(&adapter->Core);
         }
     }
     return NULL;
@@ -469,51 +340,17 @@ static void *TapThread(void *Context)
 /* ---- Pause / restart
  * ------------------------------------------------------------------------ */
 
-static VOID TapStopThread(PTAP_ADAPTER Adapter)
-{
-    const uint64_t one = 1;
-    if (!Adapter->ThreadRunning) {
-        return;
-    }
-    InterlockedExchange(&Adapter->StopThread, 1);
-    if (write(Adapter->WakeFd, &one, sizeof one) < 0) {
-        /* The thread still sees StopThread within TAP_POLL_MS. */
-    }
-    pthread_join(Adapter->Thread, NULL);
-    Adapter->ThreadRunning = FALSE;
-}
-
 static NDIS_STATUS TapRestart(NDIS_HANDLE MiniportAdapterContext,
                               PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters)
 {
     PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
-    LINUX_LINK link;
-    uint64_t drained;
-    int err;
 
     UNREFERENCED_PARAMETER(RestartParameters);
     /* ST-08: frames queued while paused were never for the stack. */
     while (read(adapter->TapFd, adapter->Scratch, adapter->ScratchSize) > 0) {
-        InterlockedIncrement64(&adapter->RxDiscarded);
+        InterlockedIncrement64(&adapter->Core.RxDiscarded);
     }
-    while (read(adapter->WakeFd, &drained, sizeof drained) > 0) {
-    }
-    LinuxReadLinkEvents(adapter->LinkFd, adapter->Link.IfIndex, &adapter->Link);
-    if (LinuxGetLinkByIndex(adapter->Link.IfIndex, &link) == 0) {
-        adapter->Link = link;
-        TapUpdateLink(adapter, &link);
-    }
-    InterlockedExchange(&adapter->StopThread, 0);
-    InterlockedExchange(&adapter->State, TAP_STATE_RUNNING);
-    err = pthread_create(&adapter->Thread, NULL, TapThread, adapter);
-    if (err != 0) {
-        InterlockedExchange(&adapter->State, TAP_STATE_PAUSED);
-        DbgPrint("tap%lu (%s): cannot start the receive thread (error %d)\n", adapter->Number,
-                 adapter->IfName, err);
-        return NDIS_STATUS_RESOURCES;
-    }
-    adapter->ThreadRunning = TRUE;
-    return NDIS_STATUS_SUCCESS;
+    return LinuxMiniportRestart(&adapter->Core, TapThread, adapter);
 }
 
 static NDIS_STATUS TapPause(NDIS_HANDLE MiniportAdapterContext,
@@ -522,16 +359,7 @@ static NDIS_STATUS TapPause(NDIS_HANDLE MiniportAdapterContext,
     PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
 
     UNREFERENCED_PARAMETER(PauseParameters);
-    InterlockedIncrement(&adapter->Busy);
-    InterlockedExchange(&adapter->PausePending, 1);
-    InterlockedExchange(&adapter->State, TAP_STATE_PAUSING);
-    TapStopThread(adapter);
-    if (InterlockedDecrement(&adapter->Busy) == 0 &&
-        InterlockedExchange(&adapter->PausePending, 0) == 1) {
-        InterlockedExchange(&adapter->State, TAP_STATE_PAUSED);
-        return NDIS_STATUS_SUCCESS;
-    }
-    return NDIS_STATUS_PENDING; /* ST-05 */
+    return LinuxMiniportPause(&adapter->Core); /* ST-05 */
 }
 
 /* ---- OIDs
@@ -545,33 +373,13 @@ static NDIS_STATUS TapOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_R
     NDIS_STATUS status;
 
     NdisZeroMemory(&info, sizeof info);
-    info.VendorDescription = "OpenNDIS tap miniport (/dev/net/tun)";
-    info.Mtu = adapter->Mtu;
-    info.LinkSpeed = TAP_LINK_SPEED;
-    info.ConnectState = (NDIS_MEDIA_CONNECT_STATE)ReadAcquire(&adapter->ConnectState);
-    info.MacOptions = ETHERNET_MAC_OPTIONS;
-    info.PermanentAddress = adapter->DriverMac;
-    info.CurrentAddress = adapter->DriverMac;
-    info.XmitOk = (ULONG64)TapRead64(&adapter->TxFrames);
-    info.BytesXmit = (ULONG64)TapRead64(&adapter->TxBytes);
-    info.XmitError = (ULONG64)TapRead64(&adapter->TxFailures);
-    info.XmitDiscards =
-        (ULONG64)(TapRead64(&adapter->TxInvalidLength) + TapRead64(&adapter->TxResources));
-    info.RcvOk = (ULONG64)TapRead64(&adapter->RxFrames);
-    info.BytesRcv = (ULONG64)TapRead64(&adapter->RxBytes);
-    info.RcvError = (ULONG64)TapRead64(&adapter->RxErrors);
-    info.RcvNoBuffer = (ULONG64)TapRead64(&adapter->RxNoBuffer);
-    info.RcvDiscards = (ULONG64)TapRead64(&adapter->RxDiscarded);
-    status = EthernetOidRequest(&adapter->OidState, &info, OidRequest);
+    LinuxMiniportOidInfo(&adapter->Core, "OpenNDIS tap miniport (/dev/net/tun)", &info);
+    status = EthernetOidRequest(&adapter->Core.OidState, &info, OidRequest);
     if (status == NDIS_STATUS_SUCCESS && OidRequest->RequestType == NdisRequestSetInformation &&
         OidRequest->DATA.SET_INFORMATION.Oid == OID_GEN_CURRENT_PACKET_FILTER) {
         /* The TAP interface hands over everything Linux sends; filtering is ours
      * alone. */
-        ULONG filter;
-        NdisAcquireSpinLock(&adapter->OidLock);
-        filter = adapter->OidState.PacketFilter;
-        NdisReleaseSpinLock(&adapter->OidLock);
-        InterlockedExchange(&adapter->PacketFilter, (LONG)filter);
+        LinuxMiniportLatchPacketFilter(&adapter->Core);
     }
     return status;
 }
@@ -591,7 +399,7 @@ static int TapReadString(PTAP_ADAPTER Adapter, NDIS_HANDLE Config, PNDIS_STRING 
         return 0;
     }
     if (!EthernetUnicodeToAscii(&value->ParameterData.StringData, Out, Size) || Out[0] == '\0') {
-        DbgPrint("tap%lu: %wZ '%wZ' is too long or not ASCII\n", Adapter->Number, Key,
+        DbgPrint("tap%lu: %wZ '%wZ' is too long or not ASCII\n", Adapter->Core.Number, Key,
                  &value->ParameterData.StringData);
         return -1;
     }
@@ -605,23 +413,23 @@ static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter)
     BOOLEAN ok = TRUE;
     int r;
 
-    NdisMoveMemory(Adapter->IfName, "ndis%d", sizeof "ndis%d");
+    NdisMoveMemory(Adapter->Core.IfName, "ndis%d", sizeof "ndis%d");
     Adapter->Up = 1;
-    Adapter->RxBuffers = TAP_DEFAULT_RX_BUFFERS;
-    config = DriverOpenConfiguration(Adapter->MiniportAdapterHandle);
+    Adapter->Core.RxBuffers = TAP_DEFAULT_RX_BUFFERS;
+    config = DriverOpenConfiguration(Adapter->Core.MiniportAdapterHandle);
     if (config == NULL) {
-        Adapter->RxLowWater = Adapter->RxBuffers / 8;
+        Adapter->Core.RxLowWater = Adapter->Core.RxBuffers / 8;
         return TRUE; /* all defaults */
     }
-    if (TapReadString(Adapter, config, &g_TapKeyIfname, Adapter->IfName, sizeof Adapter->IfName) <
-        0) {
+    if (TapReadString(Adapter, config, &g_TapKeyIfname, Adapter->Core.IfName,
+                      sizeof Adapter->Core.IfName) < 0) {
         ok = FALSE;
     }
     r = TapReadString(Adapter, config, &g_TapKeyMac, text, sizeof text);
     if (r > 0) {
         if (LinuxParseMac(text, Adapter->LinuxMac) != 0 || (Adapter->LinuxMac[0] & 1) != 0) {
             DbgPrint("tap%lu: mac '%s' is not a unicast MAC (02:00:00:00:00:02 style)\n",
-                     Adapter->Number, text);
+                     Adapter->Core.Number, text);
             ok = FALSE;
         } else {
             Adapter->HasLinuxMac = TRUE;
@@ -631,10 +439,10 @@ static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter)
     }
     r = TapReadString(Adapter, config, &g_TapKeyDriverMac, text, sizeof text);
     if (r > 0) {
-        if (LinuxParseMac(text, Adapter->DriverMac) != 0 || (Adapter->DriverMac[0] & 1) != 0) {
+        if (LinuxParseMac(text, Adapter->Core.Mac) != 0 || (Adapter->Core.Mac[0] & 1) != 0) {
             DbgPrint("tap%lu: driver_mac '%s' is not a unicast MAC "
                      "(02:00:00:00:00:01 style)\n",
-                     Adapter->Number, text);
+                     Adapter->Core.Number, text);
             ok = FALSE;
         } else {
             Adapter->HasDriverMac = TRUE;
@@ -642,10 +450,10 @@ static BOOLEAN TapReadConfiguration(PTAP_ADAPTER Adapter)
     } else if (r < 0) {
         ok = FALSE;
     }
-    Adapter->Up = MiniportReadUlong(config, &g_TapKeyUp, 1, 0, 1, "tap", Adapter->Number);
-    Adapter->RxBuffers = MiniportReadUlong(config, &g_TapKeyRxBuffers, TAP_DEFAULT_RX_BUFFERS, 16,
-                                           65536, "tap", Adapter->Number);
-    Adapter->RxLowWater = Adapter->RxBuffers / 8;
+    Adapter->Up = MiniportReadUlong(config, &g_TapKeyUp, 1, 0, 1, "tap", Adapter->Core.Number);
+    Adapter->Core.RxBuffers = MiniportReadUlong(config, &g_TapKeyRxBuffers, TAP_DEFAULT_RX_BUFFERS,
+                                                16, 65536, "tap", Adapter->Core.Number);
+    Adapter->Core.RxLowWater = Adapter->Core.RxBuffers / 8;
     NdisCloseConfiguration(config);
     return ok;
 }
@@ -658,7 +466,7 @@ static BOOLEAN TapCreate(PTAP_ADAPTER Adapter)
 
     Adapter->TapFd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (Adapter->TapFd < 0) {
-        DbgPrint("tap%lu: cannot open /dev/net/tun (errno %d)%s\n", Adapter->Number, errno,
+        DbgPrint("tap%lu: cannot open /dev/net/tun (errno %d)%s\n", Adapter->Core.Number, errno,
                  errno == ENOENT                     ? ": no TUN/TAP support (modprobe tun)"
                  : errno == EACCES || errno == EPERM ? ": creating TAP interfaces needs "
                                                        "CAP_NET_ADMIN"
@@ -667,43 +475,43 @@ static BOOLEAN TapCreate(PTAP_ADAPTER Adapter)
     }
     NdisZeroMemory(&ifr, sizeof ifr);
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-    NdisMoveMemory(ifr.ifr_name, Adapter->IfName, sizeof Adapter->IfName);
+    NdisMoveMemory(ifr.ifr_name, Adapter->Core.IfName, sizeof Adapter->Core.IfName);
     if (ioctl(Adapter->TapFd, TUNSETIFF, &ifr) != 0) {
         int err = errno;
         if (err == EPERM || err == EACCES) {
             DbgPrint("tap%lu: creating TAP interface '%s' needs CAP_NET_ADMIN (run "
                      "as root or "
                      "grant it: setcap cap_net_admin,cap_net_raw+ep <program>)\n",
-                     Adapter->Number, Adapter->IfName);
+                     Adapter->Core.Number, Adapter->Core.IfName);
         } else if (err == EBUSY) {
             DbgPrint("tap%lu: interface '%s' exists and is not a free TAP interface\n",
-                     Adapter->Number, Adapter->IfName);
+                     Adapter->Core.Number, Adapter->Core.IfName);
         } else {
-            DbgPrint("tap%lu: TUNSETIFF '%s' failed (errno %d)\n", Adapter->Number, Adapter->IfName,
-                     err);
+            DbgPrint("tap%lu: TUNSETIFF '%s' failed (errno %d)\n", Adapter->Core.Number,
+                     Adapter->Core.IfName, err);
         }
         return FALSE;
     }
-    NdisMoveMemory(Adapter->IfName, ifr.ifr_name, sizeof Adapter->IfName);
-    Adapter->IfName[LINUX_IFNAME_SIZE - 1] = '\0';
+    NdisMoveMemory(Adapter->Core.IfName, ifr.ifr_name, sizeof Adapter->Core.IfName);
+    Adapter->Core.IfName[LINUX_IFNAME_SIZE - 1] = '\0';
     if (ioctl(Adapter->TapFd, TUNSETVNETHDRSZ, &size) != 0) {
-        DbgPrint("tap%lu (%s): TUNSETVNETHDRSZ failed (errno %d)\n", Adapter->Number,
-                 Adapter->IfName, errno);
+        DbgPrint("tap%lu (%s): TUNSETVNETHDRSZ failed (errno %d)\n", Adapter->Core.Number,
+                 Adapter->Core.IfName, errno);
         return FALSE;
     }
     if (Adapter->HasLinuxMac) {
-        int err = LinuxSetLinkMac(Adapter->IfName, Adapter->LinuxMac);
+        int err = LinuxSetLinkMac(Adapter->Core.IfName, Adapter->LinuxMac);
         if (err != 0) {
-            DbgPrint("tap%lu (%s): setting mac failed (errno %d)\n", Adapter->Number,
-                     Adapter->IfName, -err);
+            DbgPrint("tap%lu (%s): setting mac failed (errno %d)\n", Adapter->Core.Number,
+                     Adapter->Core.IfName, -err);
             return FALSE;
         }
     }
     if (Adapter->Up) {
-        int err = LinuxSetLinkUp(Adapter->IfName, 1);
+        int err = LinuxSetLinkUp(Adapter->Core.IfName, 1);
         if (err != 0) {
             DbgPrint("tap%lu (%s): bringing the interface up failed (errno %d)%s\n",
-                     Adapter->Number, Adapter->IfName, -err,
+                     Adapter->Core.Number, Adapter->Core.IfName, -err,
                      err == -EPERM ? ": needs CAP_NET_ADMIN" : "");
             return FALSE;
         }
@@ -717,39 +525,18 @@ static VOID TapCloseLinux(PTAP_ADAPTER Adapter)
         close(Adapter->TapFd); /* the interface (not persistent) goes away */
         Adapter->TapFd = -1;
     }
-    if (Adapter->LinkFd >= 0) {
-        close(Adapter->LinkFd);
-        Adapter->LinkFd = -1;
-    }
-    if (Adapter->WakeFd >= 0) {
-        close(Adapter->WakeFd);
-        Adapter->WakeFd = -1;
-    }
-}
-
-static NDIS_STATUS TapSetAttributes(PTAP_ADAPTER Adapter)
-{
-    ETHERNET_ADAPTER_ATTRIBUTES attributes;
-
-    NdisZeroMemory(&attributes, sizeof attributes);
-    attributes.Mtu = Adapter->Mtu;
-    attributes.LinkSpeed = TAP_LINK_SPEED;
-    attributes.ConnectState = (NDIS_MEDIA_CONNECT_STATE)Adapter->ConnectState;
-    attributes.PermanentAddress = Adapter->DriverMac;
-    attributes.CurrentAddress = Adapter->DriverMac;
-    attributes.IfConnectorPresent = TRUE;
-    attributes.SupportedStatistics = ETHERNET_ALL_STATISTICS;
-    return EthernetSetAdapterAttributes(Adapter->MiniportAdapterHandle, Adapter, &attributes);
 }
 
 static VOID TapFreeBuffers(PTAP_ADAPTER Adapter)
 {
     if (Adapter->Scratch != NULL) {
-        NdisFreeMemoryWithTagPriority(Adapter->MiniportAdapterHandle, Adapter->Scratch, TAP_TAG);
+        NdisFreeMemoryWithTagPriority(Adapter->Core.MiniportAdapterHandle, Adapter->Scratch,
+                                      TAP_TAG);
         Adapter->Scratch = NULL;
     }
     if (Adapter->Bounce != NULL) {
-        NdisFreeMemoryWithTagPriority(Adapter->MiniportAdapterHandle, Adapter->Bounce, TAP_TAG);
+        NdisFreeMemoryWithTagPriority(Adapter->Core.MiniportAdapterHandle, Adapter->Bounce,
+                                      TAP_TAG);
         Adapter->Bounce = NULL;
     }
 }
@@ -760,7 +547,6 @@ static NDIS_STATUS TapInitializeEx(NDIS_HANDLE NdisMiniportHandle,
 {
     PTAP_ADAPTER adapter;
     NDIS_STATUS status = NDIS_STATUS_FAILURE;
-    BOOLEAN poolMade = FALSE;
     int err;
 
     UNREFERENCED_PARAMETER(MiniportDriverContext);
@@ -771,58 +557,40 @@ static NDIS_STATUS TapInitializeEx(NDIS_HANDLE NdisMiniportHandle,
         return NDIS_STATUS_RESOURCES;
     }
     NdisZeroMemory(adapter, sizeof *adapter);
-    adapter->MiniportAdapterHandle = NdisMiniportHandle;
-    adapter->Number = (ULONG)InterlockedIncrement(&g_TapAdapterNumber);
-    adapter->State = TAP_STATE_PAUSED;
-    adapter->TapFd = adapter->LinkFd = adapter->WakeFd = -1;
-    NdisAllocateSpinLock(&adapter->OidLock);
+    LinuxMiniportInitialize(&adapter->Core, NdisMiniportHandle, "tap",
+                            (ULONG)InterlockedIncrement(&g_TapAdapterNumber));
+    adapter->TapFd = -1;
     NdisAllocateSpinLock(&adapter->BounceLock);
 
     if (!TapReadConfiguration(adapter) || !TapCreate(adapter)) {
         goto fail;
     }
-    err = LinuxGetLinkByName(adapter->IfName, &adapter->Link);
-    if (err != 0 || !adapter->Link.HasMac) {
-        DbgPrint("tap%lu (%s): RTM_GETLINK failed (errno %d)\n", adapter->Number, adapter->IfName,
-                 -err);
+    err = LinuxGetLinkByName(adapter->Core.IfName, &adapter->Core.Link);
+    if (err != 0 || !adapter->Core.Link.HasMac) {
+        DbgPrint("tap%lu (%s): RTM_GETLINK failed (errno %d)\n", adapter->Core.Number,
+                 adapter->Core.IfName, -err);
         goto fail;
     }
-    NdisMoveMemory(adapter->LinuxMac, adapter->Link.Mac, ETH_LENGTH_OF_ADDRESS);
+    NdisMoveMemory(adapter->LinuxMac, adapter->Core.Link.Mac, ETH_LENGTH_OF_ADDRESS);
     if (!adapter->HasDriverMac) {
         /* 02:4e:44 ("ND", locally administered) + the Linux side's last three
      * bytes. */
-        adapter->DriverMac[0] = 0x02;
-        adapter->DriverMac[1] = 0x4E;
-        adapter->DriverMac[2] = 0x44;
-        NdisMoveMemory(&adapter->DriverMac[3], &adapter->LinuxMac[3], 3);
-        if (NdisEqualMemory(adapter->DriverMac, adapter->LinuxMac, ETH_LENGTH_OF_ADDRESS)) {
-            adapter->DriverMac[5] ^= 0x01;
+        adapter->Core.Mac[0] = 0x02;
+        adapter->Core.Mac[1] = 0x4E;
+        adapter->Core.Mac[2] = 0x44;
+        NdisMoveMemory(&adapter->Core.Mac[3], &adapter->LinuxMac[3], 3);
+        if (NdisEqualMemory(adapter->Core.Mac, adapter->LinuxMac, ETH_LENGTH_OF_ADDRESS)) {
+            adapter->Core.Mac[5] ^= 0x01;
         }
-    } else if (NdisEqualMemory(adapter->DriverMac, adapter->LinuxMac, ETH_LENGTH_OF_ADDRESS)) {
+    } else if (NdisEqualMemory(adapter->Core.Mac, adapter->LinuxMac, ETH_LENGTH_OF_ADDRESS)) {
         DbgPrint("tap%lu (%s): driver_mac equals the Linux side's MAC; frames "
                  "between them "
                  "would not be delivered\n",
-                 adapter->Number, adapter->IfName);
+                 adapter->Core.Number, adapter->Core.IfName);
     }
-    adapter->Mtu = adapter->Link.Mtu != 0 ? adapter->Link.Mtu : 1500;
-    if (adapter->Mtu > 65535 - ETHERNET_HEADER_SIZE) {
-        adapter->Mtu = 65535 - ETHERNET_HEADER_SIZE;
-    }
-    adapter->MaxFrameSize = adapter->Mtu + ETHERNET_HEADER_SIZE;
-    adapter->ConnectState = LinuxLinkIsConnected(adapter->Link.Flags)
-                                ? MediaConnectStateConnected
-                                : MediaConnectStateDisconnected;
-    EthernetOidInitialize(&adapter->OidState, &adapter->OidLock, adapter->Mtu);
+    LinuxMiniportUseLink(&adapter->Core);
 
-    adapter->LinkFd = LinuxOpenLinkMonitor();
-    if (adapter->LinkFd < 0) {
-        DbgPrint("tap%lu (%s): cannot open the rtnetlink link monitor (errno %d)\n",
-                 adapter->Number, adapter->IfName, -adapter->LinkFd);
-        goto fail;
-    }
-    adapter->WakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (adapter->WakeFd < 0) {
-        DbgPrint("tap%lu: eventfd failed (errno %d)\n", adapter->Number, errno);
+    if (!LinuxMiniportOpenMonitor(&adapter->Core)) {
         goto fail;
     }
     /* A frame may be a VLAN tag longer than MTU + 14: take it, then drop it as
@@ -831,18 +599,17 @@ static NDIS_STATUS TapInitializeEx(NDIS_HANDLE NdisMiniportHandle,
     adapter->Scratch = (PUCHAR)NdisAllocateMemoryWithTagPriority(
         NdisMiniportHandle, adapter->ScratchSize, TAP_TAG, NormalPoolPriority);
     adapter->Bounce = (PUCHAR)NdisAllocateMemoryWithTagPriority(
-        NdisMiniportHandle, adapter->MaxFrameSize, TAP_TAG, NormalPoolPriority);
+        NdisMiniportHandle, adapter->Core.MaxFrameSize, TAP_TAG, NormalPoolPriority);
     if (adapter->Scratch == NULL || adapter->Bounce == NULL) {
         status = NDIS_STATUS_RESOURCES;
         goto fail;
     }
-    status = EthernetRxPoolCreate(&adapter->RxPool, NdisMiniportHandle, adapter->RxBuffers,
-                                  adapter->MaxFrameSize + 4, 'xRaT');
+    status = EthernetRxPoolCreate(&adapter->Core.RxPool, NdisMiniportHandle,
+                                  adapter->Core.RxBuffers, adapter->Core.MaxFrameSize + 4, 'xRaT');
     if (status != NDIS_STATUS_SUCCESS) {
         goto fail;
     }
-    poolMade = TRUE;
-    status = TapSetAttributes(adapter);
+    status = LinuxMiniportSetAttributes(&adapter->Core, adapter);
     if (status != NDIS_STATUS_SUCCESS) {
         goto fail;
     }
@@ -850,22 +617,19 @@ static NDIS_STATUS TapInitializeEx(NDIS_HANDLE NdisMiniportHandle,
              "%02x:%02x:%02x:%02x:%02x:%02x, driver MAC "
              "%02x:%02x:%02x:%02x:%02x:%02x, "
              "%lu receive buffers\n",
-             adapter->Number, adapter->IfName, adapter->Link.IfIndex,
-             adapter->ConnectState == MediaConnectStateConnected ? "up" : "down", adapter->Mtu,
-             adapter->LinuxMac[0], adapter->LinuxMac[1], adapter->LinuxMac[2], adapter->LinuxMac[3],
-             adapter->LinuxMac[4], adapter->LinuxMac[5], adapter->DriverMac[0],
-             adapter->DriverMac[1], adapter->DriverMac[2], adapter->DriverMac[3],
-             adapter->DriverMac[4], adapter->DriverMac[5], adapter->RxBuffers);
+             adapter->Core.Number, adapter->Core.IfName, adapter->Core.Link.IfIndex,
+             adapter->Core.ConnectState == MediaConnectStateConnected ? "up" : "down",
+             adapter->Core.Mtu, adapter->LinuxMac[0], adapter->LinuxMac[1], adapter->LinuxMac[2],
+             adapter->LinuxMac[3], adapter->LinuxMac[4], adapter->LinuxMac[5], adapter->Core.Mac[0],
+             adapter->Core.Mac[1], adapter->Core.Mac[2], adapter->Core.Mac[3], adapter->Core.Mac[4],
+             adapter->Core.Mac[5], adapter->Core.RxBuffers);
     return NDIS_STATUS_SUCCESS;
 
 fail:
-    if (poolMade) {
-        EthernetRxPoolDestroy(&adapter->RxPool);
-    }
     TapCloseLinux(adapter);
+    LinuxMiniportCleanup(&adapter->Core);
     TapFreeBuffers(adapter);
     NdisFreeSpinLock(&adapter->BounceLock);
-    NdisFreeSpinLock(&adapter->OidLock);
     NdisFreeMemoryWithTagPriority(NdisMiniportHandle, adapter, TAP_TAG);
     return status == NDIS_STATUS_SUCCESS ? NDIS_STATUS_FAILURE : status;
 }
@@ -875,28 +639,31 @@ static VOID TapHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
     PTAP_ADAPTER adapter = (PTAP_ADAPTER)MiniportAdapterContext;
 
     UNREFERENCED_PARAMETER(HaltAction);
-    TapStopThread(adapter);
-    DbgPrint("tap%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d NBLs, "
-             "%I64d NBLs "
-             "INVALID_LENGTH, %I64d RESOURCES, %I64d FAILURE, %I64d PAUSED; "
-             "received %I64d "
-             "frames (%I64d bytes), %I64d no buffer, %I64d errors, %I64d "
-             "filtered, %I64d "
-             "discarded while paused; %I64d link changes\n",
-             adapter->Number, adapter->IfName, TapRead64(&adapter->TxFrames),
-             TapRead64(&adapter->TxBytes), TapRead64(&adapter->TxNbls),
-             TapRead64(&adapter->TxInvalidLength), TapRead64(&adapter->TxResources),
-             TapRead64(&adapter->TxFailures), TapRead64(&adapter->TxPaused),
-             TapRead64(&adapter->RxFrames), TapRead64(&adapter->RxBytes),
-             TapRead64(&adapter->RxNoBuffer), TapRead64(&adapter->RxErrors),
-             TapRead64(&adapter->RxFiltered), TapRead64(&adapter->RxDiscarded),
-             TapRead64(&adapter->LinkChanges));
+    LinuxMiniportStopThread(&adapter->Core);
+    DbgPrint(
+        "tap%lu (%s): halt: sent %I64d frames (%I64d bytes) in %I64d NBLs, "
+        "%I64d NBLs "
+        "INVALID_LENGTH, %I64d RESOURCES, %I64d FAILURE, %I64d PAUSED; "
+        "received %I64d "
+        "frames (%I64d bytes), %I64d no buffer, %I64d errors, %I64d "
+        "filtered, %I64d "
+        "discarded while paused; %I64d link changes\n",
+        adapter->Core.Number, adapter->Core.IfName, LinuxMiniportRead64(&adapter->Core.TxFrames),
+        LinuxMiniportRead64(&adapter->Core.TxBytes), LinuxMiniportRead64(&adapter->Core.TxNbls),
+        LinuxMiniportRead64(&adapter->Core.TxInvalidLength),
+        LinuxMiniportRead64(&adapter->Core.TxResources),
+        LinuxMiniportRead64(&adapter->Core.TxFailures),
+        LinuxMiniportRead64(&adapter->Core.TxPaused), LinuxMiniportRead64(&adapter->Core.RxFrames),
+        LinuxMiniportRead64(&adapter->Core.RxBytes), LinuxMiniportRead64(&adapter->Core.RxNoBuffer),
+        LinuxMiniportRead64(&adapter->Core.RxErrors),
+        LinuxMiniportRead64(&adapter->Core.RxFiltered),
+        LinuxMiniportRead64(&adapter->Core.RxDiscarded),
+        LinuxMiniportRead64(&adapter->Core.LinkChanges));
     TapCloseLinux(adapter);
-    EthernetRxPoolDestroy(&adapter->RxPool);
+    LinuxMiniportCleanup(&adapter->Core);
     TapFreeBuffers(adapter);
     NdisFreeSpinLock(&adapter->BounceLock);
-    NdisFreeSpinLock(&adapter->OidLock);
-    NdisFreeMemoryWithTagPriority(adapter->MiniportAdapterHandle, adapter, TAP_TAG);
+    NdisFreeMemoryWithTagPriority(adapter->Core.MiniportAdapterHandle, adapter, TAP_TAG);
 }
 
 /* ---- Driver entry / unload
@@ -905,21 +672,13 @@ static VOID TapHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltA
 static VOID TapUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
-    if (g_TapDriverHandle != NULL) {
-        NdisMDeregisterMiniportDriver(g_TapDriverHandle);
-        g_TapDriverHandle = NULL;
-    }
+    MiniportDeregisterDriver(&g_TapDriverHandle);
 }
 
 NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NDIS_MINIPORT_DRIVER_CHARACTERISTICS mc;
-    NDIS_STATUS status;
 
-    if (g_TapDriverHandle != NULL) {
-        DbgPrint("tap: already loaded\n");
-        return STATUS_UNSUCCESSFUL;
-    }
     MiniportInitializeCharacteristics(&mc);
     mc.InitializeHandlerEx = TapInitializeEx;
     mc.HaltHandlerEx = TapHaltEx;
@@ -933,10 +692,5 @@ NTSTATUS TapMiniportDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Reg
     mc.DevicePnPEventNotifyHandler = MiniportIgnoreDevicePnPEvent;
     mc.ShutdownHandlerEx = MiniportNothingToShutDown;
     mc.CancelOidRequestHandler = MiniportNoOidToCancel; /* every OID is answered synchronously */
-    status = NdisMRegisterMiniportDriver(DriverObject, RegistryPath, NULL, &mc, &g_TapDriverHandle);
-    if (status != NDIS_STATUS_SUCCESS) {
-        g_TapDriverHandle = NULL;
-        DbgPrint("tap: NdisMRegisterMiniportDriver failed: 0x%08lx\n", (ULONG)status);
-    }
-    return (NTSTATUS)status;
+    return MiniportRegisterDriver(DriverObject, RegistryPath, &mc, &g_TapDriverHandle, "tap");
 }
