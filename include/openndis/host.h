@@ -108,13 +108,15 @@ NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisHostRegisterBuiltinDriver(_In_ PCSTR N
                                                                     _In_ PDRIVER_INITIALIZE Entry);
 
 /* ---- Privileges -------------------------------------------------------------------------
- * OpenNdisDropCapabilities: gives up every Linux capability of the calling thread for good
- * (effective, permitted, inheritable and ambient sets cleared, PR_SET_NO_NEW_PRIVS set). Call it
- * after OpenNdisStackStart: the afpacket and tap miniports need CAP_NET_RAW / CAP_NET_ADMIN only
- * while their adapters initialize. Capabilities are per thread on Linux: threads that already
- * exist keep theirs, threads the caller creates afterwards inherit the empty sets. Irreversible:
- * starting a stack of afpacket/tap adapters again in this process (from this thread) fails.
- * `ndisctl run --drop-caps` uses it. NDIS_STATUS_SUCCESS or NDIS_STATUS_FAILURE (capset). */
+ * OpenNdisDropCapabilities: gives up every Linux capability of every thread of the process for
+ * good (effective, permitted, inheritable and ambient sets cleared, PR_SET_NO_NEW_PRIVS set).
+ * Call it after OpenNdisStackStart: the afpacket and tap miniports need CAP_NET_RAW /
+ * CAP_NET_ADMIN only while their adapters initialize. Capabilities are per thread on Linux, so
+ * each thread is asked, with a real-time signal (SIGRTMIN+7) whose handler drops its own, and
+ * the result is checked in /proc/self/task; threads created afterwards inherit the empty sets.
+ * Irreversible: starting a stack of afpacket/tap adapters again in this process fails.
+ * `ndisctl run` calls it (unless --keep-caps). NDIS_STATUS_SUCCESS, or NDIS_STATUS_FAILURE when
+ * a thread still holds capabilities (one that blocks the signal). */
 NDIS_EXPORTED_ROUTINE NDIS_STATUS OpenNdisDropCapabilities(VOID);
 
 /* ---- Building a stack -------------------------------------------------------------------- */

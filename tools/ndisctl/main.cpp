@@ -216,7 +216,7 @@ bool read_stdin_lines(std::string &pending, std::vector<std::string> &lines,
 }
 
 int cmd_run(const std::string &path, double seconds, const std::vector<std::string> &at,
-            bool control, bool drop_caps)
+            bool control, bool keep_caps)
 {
     ndis::host::stack s;
     if (!s.load_topology_file(path)) {
@@ -235,12 +235,10 @@ int cmd_run(const std::string &path, double seconds, const std::vector<std::stri
     if (!s.start()) {
         return fail(s.last_error());
     }
-    if (drop_caps) {
-        // The drivers opened their sockets / TAP fds in start(): nothing needs privileges now.
+    if (!keep_caps) {
+        // The drivers opened their sockets / TAP fds in start(): no thread needs privileges now.
         if (OpenNdisDropCapabilities() != NDIS_STATUS_SUCCESS) {
             fmt::print(stderr, "ndisctl: dropping capabilities failed; running with them\n");
-        } else {
-            fmt::print(stderr, "ndisctl: capabilities dropped\n");
         }
     }
     const auto t0 = clock_type::now();
@@ -519,15 +517,16 @@ int main(int argc, char **argv)
 
     std::string run_path;
     double run_seconds = 0;
-    bool run_drop_caps = false;
+    bool run_keep_caps = false;
     CLI::App *run = app.add_subcommand("run", "run a topology, tear it down, print counters");
     run->add_option("topology", run_path, "topology file (TOML)")->required();
     run->add_option("--seconds,-s", run_seconds,
                     "how long to run (default: until SIGINT/SIGTERM)")
         ->check(CLI::NonNegativeNumber);
-    run->add_flag("--drop-caps", run_drop_caps,
-                  "give up all Linux capabilities of the main thread once the stack is up "
-                  "(afpacket/tap need them only to start)");
+    run->add_flag("--keep-caps", run_keep_caps,
+                  "keep the process's Linux capabilities while running (by default every "
+                  "thread gives them up once the stack is up: afpacket/tap need them only to "
+                  "start)");
     std::vector<std::string> run_at;
     bool run_control = false;
     run->add_option("--at", run_at,
@@ -562,7 +561,7 @@ int main(int argc, char **argv)
         return code == 0 ? 0 : ndisctl::kExitLoadFailure;
     }
     if (run->parsed()) {
-        return cmd_run(run_path, run_seconds, run_at, run_control, run_drop_caps);
+        return cmd_run(run_path, run_seconds, run_at, run_control, run_keep_caps);
     }
     if (demo->parsed()) {
         return cmd_demo(demo_timeout);
